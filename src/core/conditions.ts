@@ -1,0 +1,111 @@
+/**
+ * `when` conditions, compiled once per policy into plain predicates so decide() never
+ * parses or builds a RegExp on the hot path.
+ */
+import type { Condition, FieldCondition, Scalar } from './policy.js';
+import type { Task } from './task.js';
+
+export type Predicate = (task: Task) => boolean;
+
+const OPERATORS = ['eq', 'in', 'contains', 'matches', 'gte', 'lte'] as const;
+type Operator = (typeof OPERATORS)[number];
+
+export function operatorOf(c: FieldCondition): Operator {
+  for (const op of OPERATORS) if (op in c) return op;
+  throw new Error(`condition on ${c.field} has no operator`);
+}
+
+export function compileCondition(c: Condition | undefined): Predicate {
+  if (c === undefined) return () => true;
+  if ('all' in c) {
+    const parts = c.all.map(compileCondition);
+    return (t) => parts.every((p) => p(t));
+  }
+  if ('any' in c) {
+    const parts = c.any.map(compileCondition);
+    return (t) => parts.some((p) => p(t));
+  }
+  if ('not' in c) {
+    const inner = compileCondition(c.not);
+    return (t) => !inner(t);
+  }
+  return compileField(c);
+}
+
+/** Array fields (labels) satisfy eq/in/matches when any element does; contains means "has element". */
+function compileField(c: FieldCondition): Predicate {
+  const field = c.field;
+  const read = (t: Task): unknown => t[field];
+  const anyOf =
+    (test: (v: Scalar) => boolean): Predicate =>
+    (t) => {
+      const v = read(t);
+      if (v === undefined || v === null) return false;
+      return Array.isArray(v) ? v.some(test) : test(v as Scalar);
+    };
+  if ('eq' in c) {
+    const want = c.eq;
+    return anyOf((v) => v === want);
+  }
+  if ('in' in c) {
+    const set = new Set<Scalar>(c.in);
+    return anyOf((v) => set.has(v));
+  }
+  if ('contains' in c) {
+    const want = c.contains;
+    return (t) => {
+      const v = read(t);
+      if (Array.isArray(v)) return v.includes(want as string);
+      return typeof v === 'string' && v.includes(String(want));
+    };
+  }
+  if ('matches' in c) {
+    const re = new RegExp(c.matches);
+    return anyOf((v) => typeof v === 'string' && re.test(v));
+  }
+  if ('gte' in c) return compareWith(read, c.gte, (cmp) => cmp >= 0);
+  if ('lte' in c) return compareWith(read, c.lte, (cmp) => cmp <= 0);
+  throw new Error(`condition on ${field} has no operator`);
+}
+
+/** Numbers compare numerically; strings that are both RFC 3339 times compare as instants. */
+function compareWith(read: (t: Task) => unknown, bound: number | string, ok: (cmp: number) => boolean): Predicate {
+  if (typeof bound === 'number') {
+    return (t) => {
+      const v = read(t);
+      return typeof v === 'number' && ok(v - bound);
+    };
+  }
+  const boundTime = Date.parse(bound);
+  return (t) => {
+    const v = read(t);
+    if (typeof v !== 'string') return false;
+    const time = Date.parse(v);
+    if (!Number.isNaN(time) && !Number.isNaN(boundTime)) return ok(time - boundTime);
+    return ok(v < bound ? -1 : v > bound ? 1 : 0);
+  };
+}
+
+/** A condition as a team lead would read it: `priority ≤ 2 and labels contains "payments"`. */
+export function describeCondition(c: Condition | undefined): string {
+  if (c === undefined) return 'always';
+  if ('all' in c) return c.all.map((x) => wrap(x)).join(' and ');
+  if ('any' in c) return c.any.map((x) => wrap(x)).join(' or ');
+  if ('not' in c) return `not ${wrap(c.not)}`;
+  const op = operatorOf(c);
+  const value = (c as Record<string, unknown>)[op];
+  const symbol: Record<Operator, string> = {
+    eq: '=',
+    in: 'in',
+    contains: 'contains',
+    matches: 'matches',
+    gte: '≥',
+    lte: '≤',
+  };
+  return `${c.field} ${symbol[op]} ${JSON.stringify(value)}`;
+}
+
+function wrap(c: Condition): string {
+  const s = describeCondition(c);
+  return 'all' in c || 'any' in c ? `(${s})` : s;
+}

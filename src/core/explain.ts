@@ -1,0 +1,52 @@
+/** The one paragraph a team lead reads to learn why a task went where it went. */
+import { describeCondition } from './conditions.js';
+import type { DecisionDraft, ExplainContext } from './decide.js';
+import type { Candidate, ExclusionReason } from './decision.js';
+
+export function describeExclusion(reason: ExclusionReason): string {
+  switch (reason.code) {
+    case 'at_capacity':
+      return `at capacity ${reason.load}/${reason.capacity}`;
+    case 'away':
+      return 'away';
+    case 'unknown_member':
+      return 'not a known member';
+  }
+}
+
+function exclusions(candidates: readonly Candidate[]): string {
+  return candidates
+    .filter((c) => c.excluded)
+    .map((c) => `${c.memberId} (${describeExclusion(c.excluded as ExclusionReason)})`)
+    .join(', ');
+}
+
+export function explain(d: DecisionDraft, ctx: ExplainContext): string {
+  const parts: string[] = [];
+  const routeByName = new Map(ctx.compiled.routes.map((r) => [r.route.name, r.route]));
+  const skipped = ctx.tried.filter((t) => !t.matched).map((t) => t.route);
+  const empty = ctx.tried.filter((t) => t.matched && t.outcome === 'no_eligible_candidate');
+
+  if (d.outcome === 'assigned' && d.route) {
+    const route = routeByName.get(d.route);
+    const name = ctx.compiled.roster.members.get(d.assignee ?? '')?.name ?? d.assignee;
+    parts.push(
+      `Assigned to ${name} (${d.assignee}) by route "${d.route}" (${d.strategy}) because the task matched ${describeCondition(route?.when)}: ${ctx.why}.`,
+    );
+  } else if (d.route) {
+    parts.push(
+      `Queued in "${d.queue}" by route "${d.route}": the task matched ${describeCondition(routeByName.get(d.route)?.when)} but nobody was eligible.`,
+    );
+  } else {
+    parts.push(`No route assigned the task, so it waits in the fallback queue "${d.queue}".`);
+  }
+  const excludedHere = exclusions(d.candidates);
+  if (excludedHere) parts.push(`Excluded: ${excludedHere}.`);
+  for (const t of empty) {
+    const ex = exclusions(t.candidates ?? []);
+    parts.push(`Route "${t.route}" matched but nobody was eligible${ex ? `: ${ex}` : ''}.`);
+  }
+  if (skipped.length) parts.push(`Routes not matched: ${skipped.map((s) => `"${s}"`).join(', ')}.`);
+  parts.push(`Policy ${d.policyVersion}.`);
+  return parts.join(' ');
+}

@@ -1,0 +1,12 @@
+import type { StrategyName } from '../policy.js';
+import { direct } from './direct.js';
+import { leastLoaded } from './least-loaded.js';
+import { roundRobin } from './round-robin.js';
+import type { Strategy } from './types.js';
+
+export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
+  direct,
+  round_robin: roundRobin,
+  least_loaded: leastLoaded,
+};
+export type { Strategy, StrategyInput, StrategyResult } from './types.js';

@@ -1,0 +1,141 @@
+/**
+ * Load a config file: YAML → JSON-schema validation → ${env:NAME} resolution → semantic
+ * checks (references, conditions, transforms, secrets) → the runtime AppConfig.
+ * Every problem is reported with its JSON pointer and its line in the file.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+import type { AppConfig, Tenant } from './model.js';
+import { type ConfigFile, ConfigSchema } from './schema.js';
+import { buildTenant, checkTenant } from './tenant.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false }));
+const validateSchema = ajv.compile<ConfigFile>(ConfigSchema);
+
+export type Path = (string | number)[];
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [{ pointer: '', message: `cannot read: ${(e as Error).message}` }]);
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const locate = (path: Path): Pick<ConfigProblem, 'line' | 'column'> => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) {
+        const pos = lines.linePos(node.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+    return {};
+  };
+  const problem = (path: Path, message: string): ConfigProblem => ({
+    pointer: pointer(path),
+    message,
+    ...locate(path),
+  });
+
+  if (doc.errors.length) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        pointer: '',
+        message: e.message.split('\n')[0] ?? e.message,
+        line: e.linePos?.[0].line,
+        column: e.linePos?.[0].col,
+      })),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  if (!validateSchema(raw)) {
+    throw new ConfigError(
+      source,
+      (validateSchema.errors ?? []).map((e) => schemaProblem(e, problem)),
+    );
+  }
+  const resolved = resolveEnv(raw, [], env);
+  if (resolved.problems.length)
+    throw new ConfigError(
+      source,
+      resolved.problems.map(([p, m]) => problem(p, m)),
+    );
+  const config = resolved.value as ConfigFile;
+
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  config.tenants.forEach((t, i) => {
+    if (seen.has(t.id)) problems.push(problem(['tenants', i, 'id'], `duplicate tenant id "${t.id}"`));
+    seen.add(t.id);
+    for (const [p, m] of checkTenant(t)) problems.push(problem(['tenants', i, ...p], m));
+  });
+  if (problems.length) throw new ConfigError(source, problems);
+
+  const tenants = new Map<string, Tenant>();
+  for (const t of config.tenants) tenants.set(t.id, buildTenant(t));
+  return { source, tenants };
+}
+
+function pointer(path: Path): string {
+  return path.map((p) => `/${String(p).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+function schemaProblem(e: ErrorObject, problem: (path: Path, message: string) => ConfigProblem): ConfigProblem {
+  const path: Path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replaceAll('~1', '/').replaceAll('~0', '~')));
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return problem([...path, extra], `unknown key "${extra}"`);
+  }
+  if (e.keyword === 'required') {
+    return problem(path, `missing required key "${(e.params as { missingProperty: string }).missingProperty}"`);
+  }
+  return problem(path, e.message ?? 'invalid');
+}
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replace ${env:NAME} in every string; a missing variable is a problem at that path. */
+function resolveEnv(
+  value: unknown,
+  path: Path,
+  env: NodeJS.ProcessEnv,
+): { value: unknown; problems: [Path, string][] } {
+  if (typeof value === 'string') {
+    const problems: [Path, string][] = [];
+    const out = value.replace(ENV_REF, (_m, name: string) => {
+      const v = env[name];
+      if (v === undefined || v === '') problems.push([path, `environment variable ${name} is not set`]);
+      return v ?? '';
+    });
+    return { value: out, problems };
+  }
+  if (Array.isArray(value)) {
+    const results = value.map((v, i) => resolveEnv(v, [...path, i], env));
+    return { value: results.map((r) => r.value), problems: results.flatMap((r) => r.problems) };
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    const problems: [Path, string][] = [];
+    for (const [k, v] of Object.entries(value)) {
+      const r = resolveEnv(v, [...path, k], env);
+      out[k] = r.value;
+      problems.push(...r.problems);
+    }
+    return { value: out, problems };
+  }
+  return { value, problems: [] };
+}

@@ -1,0 +1,39 @@
+/** The config as the running server uses it: validated, env references resolved, policy compiled. */
+import type { Expression } from 'jsonata';
+import type { CompiledPolicy, Policy, Roster } from '../core/index.js';
+
+export interface SigningSecret {
+  /** Raw HMAC key bytes (the base64 part of `whsec_…`). */
+  key: Buffer;
+  /** Epoch ms after which the secret is no longer accepted; undefined = no expiry. */
+  expiresAt?: number;
+}
+
+export interface Integration {
+  id: string;
+  type: 'generic';
+  secrets: SigningSecret[];
+  /** Dot path into the payload used as the dedupe key; undefined = the `webhook-id` header. */
+  dedupePath?: string[];
+  /** Compiled JSONata transform; undefined = the payload already is a Task. */
+  transform?: Expression;
+  /** Source text of the transform, kept for display and for hashing. */
+  transformSource?: string;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  integrations: ReadonlyMap<string, Integration>;
+  roster: Roster;
+  policy: Policy;
+  compiled: CompiledPolicy;
+  /** The policy and roster as declared, stored with its version so old decisions stay replayable. */
+  policyDocument: unknown;
+}
+
+export interface AppConfig {
+  /** Where the config was read from, for messages. */
+  source: string;
+  tenants: ReadonlyMap<string, Tenant>;
+}

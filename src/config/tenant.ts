@@ -1,0 +1,145 @@
+/** Semantic checks and runtime assembly of one tenant's config. */
+import { createHash } from 'node:crypto';
+import jsonata from 'jsonata';
+import {
+  type Condition,
+  canonicalJson,
+  compilePolicy,
+  type Member,
+  type Policy,
+  type Roster,
+  type Route,
+  type Team,
+} from '../core/index.js';
+import { validateCondition } from '../policy/validate-condition.js';
+import type { Integration, SigningSecret, Tenant } from './model.js';
+import type { IntegrationFile, TenantFile } from './schema.js';
+
+type Problem = [(string | number)[], string];
+
+export function checkTenant(t: TenantFile): Problem[] {
+  const problems: Problem[] = [];
+  const duplicates = (items: { id?: string; name?: string }[], key: 'id' | 'name', where: string) => {
+    const seen = new Set<string>();
+    items.forEach((item, i) => {
+      const v = item[key] as string;
+      if (seen.has(v)) problems.push([[where, i, key], `duplicate ${key} "${v}"`]);
+      seen.add(v);
+    });
+  };
+  duplicates(t.members, 'id', 'members');
+  duplicates(t.integrations, 'id', 'integrations');
+  duplicates(t.teams ?? [], 'id', 'teams');
+  duplicates(t.policy.routes, 'name', 'routes');
+
+  const members = new Set(t.members.map((m) => m.id));
+  const teams = new Set((t.teams ?? []).map((x) => x.id));
+  (t.teams ?? []).forEach((team, i) => {
+    team.members.forEach((m, j) => {
+      if (!members.has(m)) problems.push([['teams', i, 'members', j], `unknown member "${m}"`]);
+    });
+  });
+  t.policy.routes.forEach((r, i) => {
+    const at = ['policy', 'routes', i];
+    r.teams?.forEach((x, j) => {
+      if (!teams.has(x)) problems.push([[...at, 'teams', j], `unknown team "${x}"`]);
+    });
+    r.members?.forEach((x, j) => {
+      if (!members.has(x)) problems.push([[...at, 'members', j], `unknown member "${x}"`]);
+    });
+    if (r.assignee !== undefined && !members.has(r.assignee)) {
+      problems.push([[...at, 'assignee'], `unknown member "${r.assignee}"`]);
+    }
+    if (r.strategy === 'direct' && (r.teams || r.members)) {
+      problems.push([[...at, 'strategy'], "direct routes name an assignee (or use the task's), not teams or members"]);
+    }
+    if (r.strategy !== 'direct' && !r.teams?.length && !r.members?.length) {
+      problems.push([[...at, 'strategy'], `${r.strategy} needs candidates: list teams or members`]);
+    }
+    if (r.when !== undefined) {
+      for (const [p, m] of validateCondition(r.when)) problems.push([[...at, 'when', ...p], m]);
+    }
+  });
+  t.integrations.forEach((integ, i) => {
+    problems.push(...checkIntegration(integ).map(([p, m]): Problem => [['integrations', i, ...p], m]));
+  });
+  return problems;
+}
+
+function checkIntegration(integ: IntegrationFile): Problem[] {
+  const problems: Problem[] = [];
+  integ.secrets.forEach((s, j) => {
+    const value = typeof s === 'string' ? s : s.value;
+    const at = typeof s === 'string' ? ['secrets', j] : ['secrets', j, 'value'];
+    if (!value.startsWith('whsec_') || decodeSecret(value).length < 16) {
+      problems.push([at, 'a generic integration secret is whsec_ followed by at least 16 base64-encoded bytes']);
+    }
+  });
+  if (integ.transform !== undefined) {
+    try {
+      jsonata(integ.transform);
+    } catch (e) {
+      const err = e as { message: string; position?: number };
+      problems.push([['transform'], `JSONata does not compile: ${err.message} (at character ${err.position ?? '?'})`]);
+    }
+  }
+  return problems;
+}
+
+function decodeSecret(value: string): Buffer {
+  const b64 = value.slice('whsec_'.length);
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(b64) ? Buffer.from(b64, 'base64') : Buffer.alloc(0);
+}
+
+export function buildTenant(t: TenantFile): Tenant {
+  const members = new Map<string, Member>(
+    t.members.map((m) => [
+      m.id,
+      {
+        id: m.id,
+        name: m.name ?? m.id,
+        capacity: m.capacity,
+        skills: m.skills ?? [],
+        timezone: m.timezone,
+        handles: m.handles ?? {},
+      },
+    ]),
+  );
+  const teams = new Map<string, Team>(
+    (t.teams ?? []).map((x) => [x.id, { id: x.id, name: x.name ?? x.id, members: x.members }]),
+  );
+  const roster: Roster = { members, teams };
+  const policyDocument = { policy: t.policy, members: t.members, teams: t.teams ?? [] };
+  const version = `pv_${createHash('sha256').update(canonicalJson(policyDocument)).digest('hex').slice(0, 16)}`;
+  const policy: Policy = {
+    version,
+    fallbackQueue: t.policy.fallbackQueue,
+    routes: t.policy.routes.map((r) => ({ ...r, when: r.when as Condition | undefined }) satisfies Route),
+  };
+  const integrations = new Map<string, Integration>(t.integrations.map((i) => [i.id, buildIntegration(i)]));
+  return {
+    id: t.id,
+    name: t.name ?? t.id,
+    integrations,
+    roster,
+    policy,
+    compiled: compilePolicy(policy, roster),
+    policyDocument,
+  };
+}
+
+function buildIntegration(i: IntegrationFile): Integration {
+  const secrets: SigningSecret[] = i.secrets.map((s) =>
+    typeof s === 'string'
+      ? { key: decodeSecret(s) }
+      : { key: decodeSecret(s.value), expiresAt: s.expiresAt ? Date.parse(s.expiresAt) : undefined },
+  );
+  return {
+    id: i.id,
+    type: i.type,
+    secrets,
+    dedupePath: i.dedupe?.path.split('.'),
+    transform: i.transform ? jsonata(i.transform) : undefined,
+    transformSource: i.transform,
+  };
+}

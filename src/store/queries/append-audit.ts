@@ -1,0 +1,63 @@
+import type { Transaction } from 'kysely';
+import { entryHash, GENESIS_HASH } from '../../audit/hash-chain.js';
+import { canonicalJson } from '../../core/canonical-json.js';
+import type { StoreDialect } from '../dialect.js';
+import { newId } from '../ids.js';
+import type { Database } from '../schema.js';
+import type { AuditDraft } from '../store.js';
+
+/**
+ * Append one entry to the tenant's hash chain inside the caller's transaction. The tenant's
+ * head row is locked (PostgreSQL) so concurrent commits on several nodes chain one after the
+ * other; SQLite already serialises writers.
+ */
+export async function appendAudit(
+  d: StoreDialect,
+  trx: Transaction<Database>,
+  tenantId: string,
+  draft: AuditDraft,
+  now: string,
+): Promise<void> {
+  const readHead = () =>
+    trx
+      .selectFrom('audit_heads')
+      .select(['seq', 'hash'])
+      .where('tenant_id', '=', tenantId)
+      .$if(d.rowLocks, (q) => q.forUpdate())
+      .executeTakeFirst();
+  let head = await readHead();
+  if (!head) {
+    await trx
+      .insertInto('audit_heads')
+      .values({ tenant_id: tenantId, seq: 0, hash: GENESIS_HASH })
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .execute();
+    head = await readHead();
+    if (!head) throw new Error(`audit head for tenant ${tenantId} vanished`);
+  }
+  const entry = {
+    tenantId,
+    seq: Number(head.seq) + 1,
+    id: newId(),
+    at: now,
+    kind: draft.kind,
+    subject: draft.subject,
+    data: canonicalJson(draft.data),
+  };
+  const hash = entryHash(head.hash, entry);
+  await trx
+    .insertInto('audit_log')
+    .values({
+      tenant_id: tenantId,
+      seq: entry.seq,
+      id: entry.id,
+      at: entry.at,
+      kind: entry.kind,
+      subject: entry.subject,
+      data: entry.data,
+      prev_hash: head.hash,
+      hash,
+    })
+    .execute();
+  await trx.updateTable('audit_heads').set({ seq: entry.seq, hash }).where('tenant_id', '=', tenantId).execute();
+}

@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import type { StoreDialect } from '../dialect.js';
+import type { ClaimedEvent } from '../store.js';
+
+/**
+ * Lease up to `limit` events that are pending, or whose previous lease expired (a worker
+ * died mid-way). PostgreSQL: FOR UPDATE SKIP LOCKED, so workers on several nodes never
+ * claim the same row. SQLite: a single writer, so the UPDATE alone is atomic.
+ */
+export async function claimEvents(
+  d: StoreDialect,
+  owner: string,
+  limit: number,
+  leaseMs: number,
+  now: Date,
+): Promise<ClaimedEvent[]> {
+  const nowIso = now.toISOString();
+  const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
+  const rows = await d.db
+    .updateTable('events')
+    .set({ status: 'processing', lease_owner: owner, lease_until: leaseUntil, attempts: sql`attempts + 1` })
+    .where((eb) =>
+      eb(
+        eb.refTuple('tenant_id', 'id'),
+        'in',
+        eb
+          .selectFrom('events')
+          .select(['tenant_id', 'id'])
+          .where((w) =>
+            w.or([w('status', '=', 'pending'), w.and([w('status', '=', 'processing'), w('lease_until', '<', nowIso)])]),
+          )
+          .orderBy('id')
+          .limit(limit)
+          .$if(d.rowLocks, (q) => q.forUpdate().skipLocked())
+          .$asTuple('tenant_id', 'id'),
+      ),
+    )
+    .returning(['tenant_id', 'id', 'integration', 'received_at', 'body', 'attempts'])
+    .execute();
+  return rows
+    .map((r) => ({
+      tenantId: r.tenant_id,
+      id: r.id,
+      integration: r.integration,
+      receivedAt: r.received_at,
+      body: r.body,
+      attempts: r.attempts,
+      leaseOwner: owner,
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

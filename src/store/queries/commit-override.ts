@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { canonicalJson } from '../../core/canonical-json.js';
+import type { StoreDialect } from '../dialect.js';
+import { newId } from '../ids.js';
+import { toDecisionRow } from '../rows.js';
+import type { DecisionRow, OverrideCommit } from '../store.js';
+import { appendAudit } from './append-audit.js';
+import { insertOutbox } from './commit-decision.js';
+
+export class TaskNotFound extends Error {
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} not found`);
+    this.name = 'TaskNotFound';
+  }
+}
+
+/**
+ * A human reassignment: a new decision of kind `override` that points at the decision it
+ * replaces (which stays untouched), load moved from the old assignee to the new one,
+ * a `task.reassigned` outbox row and an audit entry, in one transaction. A person may
+ * deliberately assign over capacity, so capacity is not enforced here.
+ */
+export async function commitOverride(d: StoreDialect, o: OverrideCommit): Promise<DecisionRow> {
+  return d.db.transaction().execute(async (trx) => {
+    const task = await trx
+      .selectFrom('tasks')
+      .selectAll()
+      .where('tenant_id', '=', o.tenantId)
+      .where('id', '=', o.taskId)
+      .$if(d.rowLocks, (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (!task) throw new TaskNotFound(o.taskId);
+    if (task.assignee) {
+      await trx
+        .updateTable('member_state')
+        .set({ open_tasks: sql`open_tasks - 1` })
+        .where('tenant_id', '=', o.tenantId)
+        .where('member_id', '=', task.assignee)
+        .where('open_tasks', '>', 0)
+        .execute();
+    }
+    if (o.assignee) {
+      await trx
+        .insertInto('member_state')
+        .values({ tenant_id: o.tenantId, member_id: o.assignee, open_tasks: 1, away: 0 })
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'member_id']).doUpdateSet({ open_tasks: sql`member_state.open_tasks + 1` }),
+        )
+        .execute();
+    }
+    const was = task.assignee ? `assigned to ${task.assignee}` : `queued in "${task.queue}"`;
+    const now = o.assignee ? `to ${o.assignee}` : `into queue "${o.queue}"`;
+    const decisionId = newId();
+    const row = {
+      tenant_id: o.tenantId,
+      id: decisionId,
+      task_id: task.id,
+      event_id: null,
+      kind: 'override',
+      outcome: o.assignee ? 'assigned' : 'queued',
+      assignee: o.assignee,
+      queue: o.queue,
+      route: null,
+      strategy: null,
+      policy_version: o.policyVersion,
+      input_hash: createHash('sha256')
+        .update(canonicalJson({ taskId: task.id, assignee: o.assignee, queue: o.queue, reason: o.reason }))
+        .digest('hex'),
+      explanation: `Reassigned ${now} by ${o.actor} (was ${was}): ${o.reason}. Replaces decision ${task.current_decision_id}.`,
+      detail: '{}',
+      snapshot: '{}',
+      supersedes_id: task.current_decision_id,
+      reason: o.reason,
+      actor: o.actor,
+      created_at: o.now,
+    };
+    await trx.insertInto('decisions').values(row).execute();
+    await trx
+      .updateTable('tasks')
+      .set({
+        status: row.outcome,
+        assignee: o.assignee,
+        queue: o.queue,
+        current_decision_id: decisionId,
+        updated_at: o.now,
+      })
+      .where('tenant_id', '=', o.tenantId)
+      .where('id', '=', task.id)
+      .execute();
+    const payload = {
+      taskId: task.id,
+      externalId: task.external_id,
+      decisionId,
+      assignee: o.assignee,
+      queue: o.queue,
+      previousAssignee: task.assignee,
+      reason: o.reason,
+    };
+    await insertOutbox(
+      trx,
+      o.tenantId,
+      decisionId,
+      [{ topic: 'task.reassigned', target: 'subscribers', payload }],
+      o.now,
+    );
+    await appendAudit(
+      d,
+      trx,
+      o.tenantId,
+      {
+        kind: 'override',
+        subject: decisionId,
+        data: { ...payload, supersedes: task.current_decision_id, actor: o.actor },
+      },
+      o.now,
+    );
+    return toDecisionRow(row);
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * Table types as Kysely sees them. Every table carries tenant_id and every primary and
+ * unique key starts with it, so a tenant-distributed PostgreSQL can shard without a schema
+ * change. Ids are ULIDs minted by the app; times are RFC 3339 UTC strings with milliseconds
+ * (fixed width, so they sort and compare as text on both stores).
+ */
+import type { Generated } from 'kysely';
+
+export interface EventsTable {
+  tenant_id: string;
+  id: string;
+  integration: string;
+  dedupe_key: string;
+  received_at: string;
+  body: string;
+  /** pending → processing → decided | merged | dead */
+  status: string;
+  attempts: Generated<number>;
+  lease_owner: string | null;
+  lease_until: string | null;
+  duplicates: Generated<number>;
+  task_id: string | null;
+  decision_id: string | null;
+  error: string | null;
+  processed_at: string | null;
+}
+
+export interface TasksTable {
+  tenant_id: string;
+  id: string;
+  external_id: string;
+  integration: string;
+  title: string;
+  /** assigned | queued */
+  status: string;
+  assignee: string | null;
+  queue: string | null;
+  priority: number | null;
+  /** The canonical Task as JSON. */
+  task: string;
+  current_decision_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DecisionsTable {
+  tenant_id: string;
+  id: string;
+  task_id: string;
+  /** The event that caused it; null for overrides. */
+  event_id: string | null;
+  /** auto | override */
+  kind: string;
+  outcome: string;
+  assignee: string | null;
+  queue: string | null;
+  route: string | null;
+  strategy: string | null;
+  policy_version: string;
+  input_hash: string;
+  explanation: string;
+  /** JSON: candidates and routes tried. */
+  detail: string;
+  /** JSON: the snapshot decide() saw. */
+  snapshot: string;
+  supersedes_id: string | null;
+  reason: string | null;
+  actor: string | null;
+  created_at: string;
+}
+
+export interface MemberStateTable {
+  tenant_id: string;
+  member_id: string;
+  open_tasks: number;
+  away: number;
+}
+
+export interface RouteCursorsTable {
+  tenant_id: string;
+  route: string;
+  member_id: string;
+}
+
+export interface AuditLogTable {
+  tenant_id: string;
+  seq: number;
+  id: string;
+  at: string;
+  kind: string;
+  subject: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadsTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+}
+
+export interface OutboxTable {
+  tenant_id: string;
+  id: string;
+  decision_id: string;
+  topic: string;
+  target: string;
+  idempotency_key: string;
+  payload: string;
+  /** pending | delivered | dead */
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  created_at: string;
+}
+
+export interface DeadLettersTable {
+  tenant_id: string;
+  id: string;
+  /** event | delivery */
+  kind: string;
+  ref_id: string;
+  reason: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  /** SHA-256 of the secret part, hex. The key itself is shown once and never stored. */
+  secret_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface PolicyVersionsTable {
+  tenant_id: string;
+  version: string;
+  document: string;
+  created_at: string;
+}
+
+export interface Database {
+  events: EventsTable;
+  tasks: TasksTable;
+  decisions: DecisionsTable;
+  member_state: MemberStateTable;
+  route_cursors: RouteCursorsTable;
+  audit_log: AuditLogTable;
+  audit_heads: AuditHeadsTable;
+  outbox: OutboxTable;
+  dead_letters: DeadLettersTable;
+  api_keys: ApiKeysTable;
+  policy_versions: PolicyVersionsTable;
+}

@@ -1,0 +1,249 @@
+/**
+ * The Store over Kysely, shared by SQLite and PostgreSQL. Hot write paths live one per file
+ * in queries/; the short reads are here. Every query names tenant_id (invariant 7).
+ */
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import type { Snapshot, Task } from '../core/index.js';
+import type { StoreDialect } from './dialect.js';
+import * as initial from './migrations/0001-initial.js';
+import { appendAudit } from './queries/append-audit.js';
+import { claimEvents } from './queries/claim-events.js';
+import { commitDecision } from './queries/commit-decision.js';
+import { commitOverride } from './queries/commit-override.js';
+import { deadLetterEvent, mergeIntoTask, releaseEvent } from './queries/event-outcomes.js';
+import { insertEvents } from './queries/insert-events.js';
+import { toDecisionRow, toEventRow, toTaskRow } from './rows.js';
+import type { Database } from './schema.js';
+import type {
+  AuditDraft,
+  AuditRow,
+  ClaimedEvent,
+  CommittedDecision,
+  DeadLetterRow,
+  DecisionCommit,
+  DecisionRow,
+  EventRow,
+  InsertEventResult,
+  NewEvent,
+  OverrideCommit,
+  Page,
+  Store,
+  TaskFilter,
+  TaskRow,
+} from './store.js';
+
+const MIGRATIONS: Record<string, Migration> = { '0001-initial': initial };
+
+export class SqlStore implements Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Raw access for migrations, admin tools and tests. Application code goes through the methods. */
+  readonly db: Kysely<Database>;
+
+  constructor(private readonly d: StoreDialect) {
+    this.dialect = d.name;
+    this.db = d.db;
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => MIGRATIONS } });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`migration ${failed} failed: ${(error as Error).message ?? error}`);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  close(): Promise<void> {
+    return this.d.close();
+  }
+
+  insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]> {
+    return insertEvents(this.d, batch);
+  }
+
+  claimEvents(owner: string, limit: number, leaseMs: number, now: Date): Promise<ClaimedEvent[]> {
+    return claimEvents(this.d, owner, limit, leaseMs, now);
+  }
+
+  releaseEvent(event: ClaimedEvent, error: string): Promise<void> {
+    return releaseEvent(this.d, event, error);
+  }
+
+  async findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined> {
+    const r = await this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
+    return r && toTaskRow(r);
+  }
+
+  async readSnapshot(tenantId: string): Promise<Snapshot> {
+    const [members, cursors] = await Promise.all([
+      this.db
+        .selectFrom('member_state')
+        .select(['member_id', 'open_tasks', 'away'])
+        .where('tenant_id', '=', tenantId)
+        .execute(),
+      this.db.selectFrom('route_cursors').select(['route', 'member_id']).where('tenant_id', '=', tenantId).execute(),
+    ]);
+    const snapshot: Snapshot = { load: {}, away: {}, cursors: {} };
+    for (const m of members) {
+      if (m.open_tasks) snapshot.load[m.member_id] = m.open_tasks;
+      if (m.away) snapshot.away[m.member_id] = true;
+    }
+    for (const c of cursors) snapshot.cursors[c.route] = c.member_id;
+    return snapshot;
+  }
+
+  commitDecision(c: DecisionCommit): Promise<CommittedDecision> {
+    return commitDecision(this.d, c);
+  }
+
+  mergeIntoTask(event: ClaimedEvent, existing: TaskRow, task: Task, now: string): Promise<void> {
+    return mergeIntoTask(this.d, event, existing, task, now);
+  }
+
+  deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
+    return deadLetterEvent(this.d, event, reason, now);
+  }
+
+  async listTasks(tenantId: string, f: TaskFilter): Promise<Page<TaskRow>> {
+    const rows = await this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .$if(f.externalId !== undefined, (q) => q.where('external_id', '=', f.externalId as string))
+      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status as string))
+      .$if(f.assignee !== undefined, (q) => q.where('assignee', '=', f.assignee as string))
+      .$if(f.after !== undefined, (q) => q.where('id', '<', f.after as string))
+      .orderBy('id', 'desc')
+      .limit(f.limit + 1)
+      .execute();
+    return page(rows.map(toTaskRow), f.limit);
+  }
+
+  async getTask(tenantId: string, taskId: string): Promise<TaskRow | undefined> {
+    const r = await this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', taskId)
+      .executeTakeFirst();
+    return r && toTaskRow(r);
+  }
+
+  async listDecisions(tenantId: string, taskId: string): Promise<DecisionRow[]> {
+    const rows = await this.db
+      .selectFrom('decisions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('task_id', '=', taskId)
+      .orderBy('id')
+      .execute();
+    return rows.map(toDecisionRow);
+  }
+
+  commitOverride(o: OverrideCommit): Promise<DecisionRow> {
+    return commitOverride(this.d, o);
+  }
+
+  async getEvent(tenantId: string, eventId: string): Promise<EventRow | undefined> {
+    const r = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', eventId)
+      .executeTakeFirst();
+    return r && toEventRow(r);
+  }
+
+  async listDeadLetters(tenantId: string, limit: number, after?: string): Promise<Page<DeadLetterRow>> {
+    const rows = await this.db
+      .selectFrom('dead_letters')
+      .select(['id', 'kind', 'ref_id', 'reason', 'created_at'])
+      .where('tenant_id', '=', tenantId)
+      .$if(after !== undefined, (q) => q.where('id', '<', after as string))
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    return page(
+      rows.map((r) => ({ id: r.id, kind: r.kind, refId: r.ref_id, reason: r.reason, createdAt: r.created_at })),
+      limit,
+    );
+  }
+
+  async insertApiKey(tenantId: string, id: string, name: string, secretHash: string, now: string): Promise<void> {
+    await this.db
+      .insertInto('api_keys')
+      .values({ tenant_id: tenantId, id, name, secret_hash: secretHash, created_at: now, revoked_at: null })
+      .execute();
+  }
+
+  async findApiKey(id: string): Promise<{ tenantId: string; secretHash: string; revoked: boolean } | undefined> {
+    // The one lookup not scoped by tenant: the key is what tells us the tenant.
+    const r = await this.db
+      .selectFrom('api_keys')
+      .select(['tenant_id', 'secret_hash', 'revoked_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r && { tenantId: r.tenant_id, secretHash: r.secret_hash, revoked: r.revoked_at !== null };
+  }
+
+  async appendAudit(tenantId: string, entry: AuditDraft, now: string): Promise<void> {
+    await this.db.transaction().execute((trx) => appendAudit(this.d, trx, tenantId, entry, now));
+  }
+
+  async readAudit(tenantId: string, afterSeq: number, limit: number): Promise<AuditRow[]> {
+    const rows = await this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      id: r.id,
+      at: r.at,
+      kind: r.kind,
+      subject: r.subject,
+      data: r.data,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
+  }
+
+  async auditHead(tenantId: string): Promise<{ seq: number; hash: string } | undefined> {
+    const r = await this.db
+      .selectFrom('audit_heads')
+      .select(['seq', 'hash'])
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    return r && { seq: Number(r.seq), hash: r.hash };
+  }
+
+  async auditTenants(): Promise<string[]> {
+    const rows = await this.db.selectFrom('audit_heads').select('tenant_id').orderBy('tenant_id').execute();
+    return rows.map((r) => r.tenant_id);
+  }
+
+  async recordPolicyVersion(tenantId: string, version: string, document: unknown, now: string): Promise<void> {
+    await this.db
+      .insertInto('policy_versions')
+      .values({ tenant_id: tenantId, version, document: JSON.stringify(document), created_at: now })
+      .onConflict((oc) => oc.columns(['tenant_id', 'version']).doNothing())
+      .execute();
+  }
+}
+
+function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, next: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}

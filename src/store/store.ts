@@ -1,0 +1,215 @@
+/**
+ * The one storage interface. Every method takes the tenant and scopes every query by it
+ * (invariant 7); no caller outside store/ writes SQL. Implemented once over Kysely; the
+ * sqlite/ and postgres/ folders hold what differs between the two databases.
+ */
+import type { Decision, Snapshot, Task } from '../core/index.js';
+
+export interface NewEvent {
+  tenantId: string;
+  integration: string;
+  dedupeKey: string;
+  receivedAt: string;
+  body: string;
+}
+
+export type InsertEventResult = { status: 'accepted'; id: string } | { status: 'duplicate'; id: string };
+
+export interface ClaimedEvent {
+  tenantId: string;
+  id: string;
+  integration: string;
+  receivedAt: string;
+  body: string;
+  attempts: number;
+  leaseOwner: string;
+}
+
+export interface OutboxDraft {
+  topic: string;
+  target: string;
+  payload: unknown;
+}
+
+export interface AuditDraft {
+  kind: string;
+  /** The id the entry is about (decision, task, event …). */
+  subject: string;
+  data: unknown;
+}
+
+export interface DecisionCommit {
+  event: ClaimedEvent;
+  taskId: string;
+  decisionId: string;
+  task: Task;
+  decision: Decision;
+  snapshot: Snapshot;
+  inputHash: string;
+  /** Capacity of the chosen member, re-checked inside the transaction. */
+  assigneeCapacity: number | null;
+  /** The round-robin cursor decide() read, compared-and-set inside the transaction. */
+  cursorSeen: string | null;
+  outbox: OutboxDraft[];
+  audit: AuditDraft;
+  now: string;
+}
+
+export interface CommittedDecision {
+  taskId: string;
+  decisionId: string;
+}
+
+export interface OverrideCommit {
+  tenantId: string;
+  taskId: string;
+  assignee: string | null;
+  queue: string | null;
+  reason: string;
+  actor: string;
+  policyVersion: string;
+  now: string;
+}
+
+export interface TaskRow {
+  id: string;
+  externalId: string;
+  integration: string;
+  title: string;
+  status: string;
+  assignee: string | null;
+  queue: string | null;
+  priority: number | null;
+  task: Task;
+  currentDecisionId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DecisionRow {
+  id: string;
+  taskId: string;
+  eventId: string | null;
+  kind: 'auto' | 'override';
+  outcome: string;
+  assignee: string | null;
+  queue: string | null;
+  route: string | null;
+  strategy: string | null;
+  policyVersion: string;
+  inputHash: string;
+  explanation: string;
+  detail: { candidates: Decision['candidates']; routesTried: Decision['routesTried'] } | Record<string, never>;
+  snapshot: Snapshot | Record<string, never>;
+  supersedesId: string | null;
+  reason: string | null;
+  actor: string | null;
+  createdAt: string;
+}
+
+export interface EventRow {
+  id: string;
+  integration: string;
+  dedupeKey: string;
+  receivedAt: string;
+  status: string;
+  attempts: number;
+  duplicates: number;
+  taskId: string | null;
+  decisionId: string | null;
+  error: string | null;
+  processedAt: string | null;
+}
+
+export interface DeadLetterRow {
+  id: string;
+  kind: string;
+  refId: string;
+  reason: string;
+  createdAt: string;
+}
+
+export interface AuditRow {
+  seq: number;
+  id: string;
+  at: string;
+  kind: string;
+  subject: string;
+  data: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `after` to get the next page; null at the end. */
+  next: string | null;
+}
+
+export interface TaskFilter {
+  externalId?: string;
+  status?: string;
+  assignee?: string;
+  limit: number;
+  after?: string;
+}
+
+/** Raised inside a commit when what decide() saw no longer holds; the caller re-decides. */
+export class CommitConflict extends Error {
+  constructor(readonly why: 'capacity' | 'cursor' | 'task_exists') {
+    super(`commit conflict: ${why}`);
+    this.name = 'CommitConflict';
+  }
+}
+
+/** Raised when a worker's lease on an event was lost (another worker reclaimed it). */
+export class LeaseLost extends Error {
+  constructor(readonly eventId: string) {
+    super(`lease lost on event ${eventId}`);
+    this.name = 'LeaseLost';
+  }
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // intake
+  /** Group commit: all rows in one transaction; duplicates (even within the batch) are counted, not inserted. */
+  insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]>;
+
+  // pipeline
+  claimEvents(owner: string, limit: number, leaseMs: number, now: Date): Promise<ClaimedEvent[]>;
+  /** Put an event back for another attempt later (after an unexpected error). */
+  releaseEvent(event: ClaimedEvent, error: string): Promise<void>;
+  findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined>;
+  readSnapshot(tenantId: string): Promise<Snapshot>;
+  /** One transaction: decision, task, load counter, cursor, outbox, audit, event status. */
+  commitDecision(c: DecisionCommit): Promise<CommittedDecision>;
+  /** An event for a task that already exists: update its fields, keep its assignment. */
+  mergeIntoTask(event: ClaimedEvent, existing: TaskRow, task: Task, now: string): Promise<void>;
+  deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void>;
+
+  // api
+  listTasks(tenantId: string, filter: TaskFilter): Promise<Page<TaskRow>>;
+  getTask(tenantId: string, taskId: string): Promise<TaskRow | undefined>;
+  listDecisions(tenantId: string, taskId: string): Promise<DecisionRow[]>;
+  commitOverride(o: OverrideCommit): Promise<DecisionRow>;
+  getEvent(tenantId: string, eventId: string): Promise<EventRow | undefined>;
+  listDeadLetters(tenantId: string, limit: number, after?: string): Promise<Page<DeadLetterRow>>;
+
+  // keys
+  insertApiKey(tenantId: string, id: string, name: string, secretHash: string, now: string): Promise<void>;
+  findApiKey(id: string): Promise<{ tenantId: string; secretHash: string; revoked: boolean } | undefined>;
+
+  // audit
+  appendAudit(tenantId: string, entry: AuditDraft, now: string): Promise<void>;
+  readAudit(tenantId: string, afterSeq: number, limit: number): Promise<AuditRow[]>;
+  auditHead(tenantId: string): Promise<{ seq: number; hash: string } | undefined>;
+  auditTenants(): Promise<string[]>;
+
+  // policy
+  recordPolicyVersion(tenantId: string, version: string, document: unknown, now: string): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** One registry per server instance, so several servers in one test process do not collide. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsReceived = new Counter({
+    name: 'switchyard_events_received_total',
+    help: 'Events accepted by intake (new, durable)',
+    labelNames: ['tenant', 'integration'],
+    registers: [this.registry],
+  });
+  readonly eventsDuplicate = new Counter({
+    name: 'switchyard_events_duplicate_total',
+    help: 'Deliveries recognised as duplicates and answered 200',
+    labelNames: ['tenant', 'integration'],
+    registers: [this.registry],
+  });
+  readonly eventsRejected = new Counter({
+    name: 'switchyard_events_rejected_total',
+    help: 'Deliveries rejected with a 4xx, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly decisions = new Counter({
+    name: 'switchyard_decisions_total',
+    help: 'Decisions committed, by outcome',
+    labelNames: ['tenant', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'switchyard_dead_letters_total',
+    help: 'Events sent to the dead letters',
+    labelNames: ['tenant'],
+    registers: [this.registry],
+  });
+  readonly decisionLatency = new Histogram({
+    name: 'switchyard_decision_latency_seconds',
+    help: 'From intake receiving the event to its decision being committed',
+    buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly decideDuration = new Histogram({
+    name: 'switchyard_decide_duration_seconds',
+    help: 'Time spent in the pure decide() call',
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01],
+    registers: [this.registry],
+  });
+  readonly commitConflicts = new Counter({
+    name: 'switchyard_commit_conflicts_total',
+    help: 'Commits rolled back because the snapshot went stale; the event was decided again',
+    labelNames: ['why'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

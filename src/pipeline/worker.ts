@@ -1,0 +1,86 @@
+/**
+ * The pipeline worker: claims pending events in arrival order and routes them one by one.
+ * Woken at once by intake in the same process; polls as well, for events that arrived on
+ * another node or whose lease expired after a crash.
+ */
+import { hostname } from 'node:os';
+import { newId } from '../store/ids.js';
+import { type PipelineDeps, processEvent } from './process-event.js';
+
+export interface WorkerOptions {
+  batchSize?: number;
+  /** How long a claimed event stays ours before another worker may take it over. */
+  leaseMs?: number;
+  pollMs?: number;
+}
+
+export class PipelineWorker {
+  readonly owner = `${hostname()}:${process.pid}:${newId()}`;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    options: WorkerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 64;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 250;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.woken = false;
+      let claimed: Awaited<ReturnType<PipelineDeps['store']['claimEvents']>> = [];
+      try {
+        claimed = await this.deps.store.claimEvents(this.owner, this.batchSize, this.leaseMs, this.deps.clock());
+      } catch (e) {
+        this.deps.log.error({ err: e }, 'claiming events failed');
+      }
+      for (const event of claimed) {
+        if (!this.running) {
+          await this.deps.store.releaseEvent(event, 'worker stopped').catch(() => {});
+          continue;
+        }
+        await processEvent(this.deps, event);
+      }
+      if (claimed.length < this.batchSize && !this.woken && this.running) await this.sleep();
+    }
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+}

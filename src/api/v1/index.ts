@@ -1,0 +1,31 @@
+/** /api/v1: every route needs a bearer API key; the key decides the tenant. */
+import type { FastifyInstance } from 'fastify';
+import type { AppConfig } from '../../config/model.js';
+import { PROBLEM_CONTENT_TYPE, Problem } from '../../http/problem.js';
+import type { Store } from '../../store/store.js';
+import { type ApiPrincipal, authenticate } from '../api-keys.js';
+import { eventRoutes } from './events.js';
+import { taskRoutes } from './tasks.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: ApiPrincipal;
+  }
+}
+
+export async function apiV1(app: FastifyInstance, deps: { store: Store; config: AppConfig }): Promise<void> {
+  app.decorateRequest('principal', null as unknown as ApiPrincipal);
+  app.addHook('onRequest', async (request, reply) => {
+    const principal = await authenticate(deps.store, request.headers.authorization);
+    if (!principal) {
+      const problem = Problem.unauthorized(
+        'invalid-api-key',
+        'Send a valid API key as `Authorization: Bearer sy_…` (create one with `switchyard keys create`).',
+      );
+      return reply.status(401).type(PROBLEM_CONTENT_TYPE).header('www-authenticate', 'Bearer').send(problem.toJSON());
+    }
+    request.principal = principal;
+  });
+  await app.register(taskRoutes, deps);
+  await app.register(eventRoutes, deps);
+}

@@ -1,0 +1,126 @@
+/** /api/v1/tasks: find tasks, read one with its decision history, reassign (override). */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppConfig } from '../../config/model.js';
+import { Problem } from '../../http/problem.js';
+import { TaskNotFound } from '../../store/queries/commit-override.js';
+import type { Store } from '../../store/store.js';
+import { DecisionSchema, PageQuery, problemResponses, TaskDetailSchema, TaskSchemaView } from '../schemas.js';
+import { decisionView, taskView } from '../views.js';
+
+export interface TaskRouteDeps {
+  store: Store;
+  config: AppConfig;
+}
+
+export const taskRoutes: FastifyPluginAsyncTypebox<TaskRouteDeps> = async (app, { store, config }) => {
+  app.get(
+    '/tasks',
+    {
+      schema: {
+        summary: 'List tasks, newest first',
+        description: 'Filter by the source key (`externalId`), `status` (assigned, queued) or `assignee`.',
+        tags: ['tasks'],
+        querystring: Type.Object({
+          externalId: Type.Optional(Type.String()),
+          status: Type.Optional(Type.String()),
+          assignee: Type.Optional(Type.String()),
+          ...PageQuery,
+        }),
+        response: {
+          200: Type.Object({ items: Type.Array(TaskSchemaView), next: Type.Union([Type.String(), Type.Null()]) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const tenantId = request.principal.tenantId;
+      const { limit = 50, ...filter } = request.query;
+      const page = await store.listTasks(tenantId, { ...filter, limit });
+      const items = await Promise.all(
+        page.items.map(async (t) => {
+          const decisions = await store.listDecisions(tenantId, t.id);
+          return taskView(
+            t,
+            decisions.find((d) => d.id === t.currentDecisionId),
+          );
+        }),
+      );
+      return { items, next: page.next };
+    },
+  );
+
+  app.get(
+    '/tasks/:id',
+    {
+      schema: {
+        summary: 'A task with its current decision, its explanation and the full decision history',
+        tags: ['tasks'],
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: TaskDetailSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const tenantId = request.principal.tenantId;
+      const task = await store.getTask(tenantId, request.params.id);
+      if (!task) throw Problem.notFound('task-not-found', `No task ${request.params.id}.`);
+      const decisions = await store.listDecisions(tenantId, task.id);
+      return {
+        ...taskView(
+          task,
+          decisions.find((d) => d.id === task.currentDecisionId),
+        ),
+        decisions: decisions.map(decisionView),
+      };
+    },
+  );
+
+  app.post(
+    '/tasks/:id/reassign',
+    {
+      schema: {
+        summary: 'Reassign a task to a member or a queue (recorded as an override; the original decision is kept)',
+        tags: ['tasks'],
+        params: Type.Object({ id: Type.String() }),
+        body: Type.Object(
+          {
+            assignee: Type.Optional(Type.String({ minLength: 1 })),
+            queue: Type.Optional(Type.String({ minLength: 1 })),
+            reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Why; kept in the audit trail' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ task: TaskSchemaView, decision: DecisionSchema }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { tenantId, keyId } = request.principal;
+      const tenant = config.tenants.get(tenantId);
+      const { assignee, queue, reason } = request.body;
+      if ((assignee === undefined) === (queue === undefined)) {
+        throw Problem.unprocessable('assignee-or-queue', 'Give exactly one of `assignee` or `queue`.');
+      }
+      if (!tenant) throw Problem.notFound('tenant-not-found', `Tenant ${tenantId} is not in the running config.`);
+      if (assignee !== undefined && !tenant.roster.members.has(assignee)) {
+        throw Problem.unprocessable('unknown-member', `No member "${assignee}" in tenant ${tenantId}.`);
+      }
+      try {
+        const decision = await store.commitOverride({
+          tenantId,
+          taskId: request.params.id,
+          assignee: assignee ?? null,
+          queue: queue ?? null,
+          reason: reason.trim(),
+          actor: `apikey:${keyId}`,
+          policyVersion: tenant.policy.version,
+          now: new Date().toISOString(),
+        });
+        const task = await store.getTask(tenantId, request.params.id);
+        return { task: taskView(task!), decision: decisionView(decision) };
+      } catch (e) {
+        if (e instanceof TaskNotFound) throw Problem.notFound('task-not-found', `No task ${request.params.id}.`);
+        throw e;
+      }
+    },
+  );
+};

@@ -1,0 +1,97 @@
+/**
+ * Composes the pieces per role: intake (POST /hooks), the API, and the pipeline worker.
+ * One process runs all of them by default; on PostgreSQL any number of nodes may.
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { operationRoutes } from './api/operations.js';
+import { apiV1 } from './api/v1/index.js';
+import type { AppConfig } from './config/model.js';
+import { installProblemHandlers } from './http/error-handler.js';
+import { intakeRoutes } from './intake/generic-route.js';
+import { GroupCommitter } from './intake/group-commit.js';
+import { Metrics } from './observability/metrics.js';
+import { PipelineWorker, type WorkerOptions } from './pipeline/worker.js';
+import type { Store } from './store/store.js';
+
+export interface ServerOptions {
+  config: AppConfig;
+  store: Store;
+  logger: Logger;
+  /** Run the pipeline worker in this process (default true). */
+  worker?: boolean;
+  workerOptions?: WorkerOptions;
+  /** `operations` serves only /healthz, /readyz and /metrics (a worker-only node). Default `all`. */
+  http?: 'all' | 'operations';
+  clock?: () => Date;
+}
+
+export interface Server {
+  app: FastifyInstance;
+  metrics: Metrics;
+  worker: PipelineWorker | null;
+  committer: GroupCommitter;
+  close(): Promise<void>;
+}
+
+export async function buildServer(options: ServerOptions): Promise<Server> {
+  const { config, store, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const metrics = new Metrics();
+  const now = clock().toISOString();
+  for (const tenant of config.tenants.values()) {
+    await store.recordPolicyVersion(tenant.id, tenant.policy.version, tenant.policyDocument, now);
+  }
+
+  const worker =
+    options.worker === false
+      ? null
+      : new PipelineWorker(
+          { store, config, metrics, log: logger.child({ component: 'pipeline' }), clock },
+          options.workerOptions,
+        );
+  const committer = new GroupCommitter(store, (results) => {
+    if (results.some((r) => r.status === 'accepted')) worker?.wake();
+  });
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request lines cost throughput and repeat what /metrics counts; LOG_REQUESTS=1 turns them on.
+    logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== '1' }),
+    // Webhook senders keep connections open; so does the bench.
+    keepAliveTimeout: 65_000,
+  });
+  installProblemHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchyard API',
+        version: '1',
+        description: 'Tasks, decisions, overrides and dead letters. Every route needs `Authorization: Bearer sy_…`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(operationRoutes, { store, metrics });
+  if (options.http !== 'operations') {
+    await app.register(intakeRoutes, { config, committer, metrics, clock });
+    await app.register(apiV1, { prefix: '/api/v1', store, config });
+    app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
+
+  worker?.start();
+  return {
+    app,
+    metrics,
+    worker,
+    committer,
+    async close() {
+      await app.close();
+      await committer.flushed();
+      await worker?.stop();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/** switchyard serve | send | tasks | keys create | audit verify | migrate */
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config/config-error.js';
+import { auditVerify, keysCreate, migrate } from './admin.js';
+import { DEFAULTS } from './options.js';
+import { send } from './send.js';
+import { serve } from './serve.js';
+import { tasks } from './tasks.js';
+
+const program = new Command('switchyard').description(
+  'Route work from your tools to the right person, with an audit trail.',
+);
+const dbOption = () => new Option('--db <url>', 'sqlite:PATH or postgres://… (env DATABASE_URL)').default(DEFAULTS.db);
+const configOption = () =>
+  new Option('--config <file>', 'config YAML (env SWITCHYARD_CONFIG)').default(DEFAULTS.config);
+
+program
+  .command('serve')
+  .description('Serve intake, the API and the pipeline worker')
+  .addOption(configOption())
+  .addOption(dbOption())
+  .addOption(new Option('--port <n>', 'port (env PORT)').default(DEFAULTS.port))
+  .addOption(
+    new Option('--host <addr>', 'address to bind (env HOST); 0.0.0.0 for all interfaces').default(DEFAULTS.host),
+  )
+  .addOption(
+    new Option('--role <role>', 'all, web (intake + API) or worker (pipeline only)')
+      .choices(['all', 'web', 'worker'])
+      .default('all'),
+  )
+  .action(serve);
+
+program
+  .command('send <file>')
+  .description('Sign a sample event with the config secret and POST it to a running server')
+  .addOption(configOption())
+  .addOption(new Option('--url <url>', 'server base URL (env SWITCHYARD_URL)').default(DEFAULTS.url))
+  .option('--tenant <id>', 'tenant (default: the first in the config)')
+  .option('--integration <id>', 'integration (default: the tenant’s first)')
+  .action(send);
+
+program
+  .command('tasks')
+  .description('List tasks with their assignee and the explanation of the decision')
+  .addOption(dbOption())
+  .option('--tenant <id>', 'only this tenant')
+  .option('--limit <n>', 'tasks per tenant', '20')
+  .option('--json', 'JSON output')
+  .action(tasks);
+
+const keys = program.command('keys').description('API keys');
+keys
+  .command('create')
+  .description('Create an API key for one tenant; prints it once')
+  .requiredOption('--tenant <id>', 'tenant the key belongs to')
+  .option('--name <name>', 'a label for the key', 'cli')
+  .addOption(dbOption())
+  .action(keysCreate);
+
+const audit = program.command('audit').description('The tamper-evident audit trail');
+audit
+  .command('verify')
+  .description('Recompute every tenant’s hash chain; exits 1 and names the first bad entry on any tampering')
+  .option('--tenant <id>', 'only this tenant')
+  .addOption(dbOption())
+  .action(auditVerify);
+
+program.command('migrate').description('Bring the database schema up to date').addOption(dbOption()).action(migrate);
+
+program.parseAsync().catch((e: unknown) => {
+  if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
+  else process.stderr.write(`switchyard: ${(e as Error).stack ?? e}\n`);
+  process.exit(e instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,41 @@
+import { loadConfigFile } from '../config/load.js';
+import { createLogger } from '../observability/logger.js';
+import { buildServer } from '../server.js';
+import { openStore } from '../store/open-store.js';
+
+export interface ServeOptions {
+  config: string;
+  db: string;
+  port: string;
+  host: string;
+  role: 'all' | 'web' | 'worker';
+}
+
+export async function serve(o: ServeOptions): Promise<void> {
+  const logger = createLogger();
+  const config = loadConfigFile(o.config);
+  const store = await openStore(o.db);
+  const server = await buildServer({
+    config,
+    store,
+    logger,
+    worker: o.role !== 'web',
+    http: o.role === 'worker' ? 'operations' : 'all',
+  });
+  const address = await server.app.listen({ port: Number(o.port), host: o.host });
+  logger.info(
+    { address, store: store.dialect, role: o.role, tenants: [...config.tenants.keys()] },
+    `switchyard listening on ${address}`,
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests and events');
+    await server.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

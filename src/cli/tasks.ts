@@ -1,0 +1,48 @@
+/** `switchyard tasks`: who got each task and why, straight from the store. */
+import { openStore } from '../store/open-store.js';
+import type { SqlStore } from '../store/sql-store.js';
+import { fail } from './options.js';
+
+export interface TasksOptions {
+  db: string;
+  tenant?: string;
+  limit: string;
+  json?: boolean;
+}
+
+export async function tasks(o: TasksOptions): Promise<void> {
+  const store = await openStore(o.db);
+  try {
+    const tenants = o.tenant ? [o.tenant] : await tenantsWithTasks(store);
+    const out: unknown[] = [];
+    for (const tenantId of tenants) {
+      const page = await store.listTasks(tenantId, { limit: Number(o.limit) || 20 });
+      for (const t of page.items) {
+        const decision = (await store.listDecisions(tenantId, t.id)).find((d) => d.id === t.currentDecisionId);
+        if (o.json) {
+          out.push({ tenant: tenantId, ...t, decision });
+          continue;
+        }
+        const who = t.assignee ? `→ ${t.assignee}` : `⏸ queue ${t.queue}`;
+        process.stdout.write(
+          `${tenantId}  ${t.externalId}  ${who}  [${decision?.kind === 'override' ? 'override' : (decision?.route ?? 'fallback')}]  ${t.title}\n`,
+        );
+        process.stdout.write(`    ${decision?.explanation ?? ''}\n`);
+      }
+    }
+    if (o.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    else if (tenants.length === 0)
+      process.stdout.write('No tasks yet. Send one: npx switchyard send examples/events/checkout-outage.json\n');
+  } finally {
+    await store.close();
+  }
+}
+
+async function tenantsWithTasks(store: SqlStore): Promise<string[]> {
+  const rows = await store.db.selectFrom('tasks').select('tenant_id').distinct().orderBy('tenant_id').execute();
+  return rows.map((r) => r.tenant_id);
+}
+
+export function requireTenant(tenant: string | undefined): string {
+  return tenant ?? fail('--tenant is required');
+}

@@ -8,13 +8,19 @@ import type { InsertEventResult, NewEvent } from '../store.js';
  * arrived meanwhile. Each row is an upsert on the dedupe key: a duplicate (earlier, in this
  * batch, or concurrent on another node) increments `duplicates` on the stored row instead of
  * inserting, and is recognised because the returned id is not the one we minted.
+ * Rows are written in dedupe-key order (ids still minted in arrival order), so two batches
+ * sharing keys lock them in the same order instead of deadlocking on PostgreSQL.
  */
 export async function insertEvents(d: StoreDialect, batch: NewEvent[]): Promise<InsertEventResult[]> {
   if (batch.length === 0) return [];
+  const ids = batch.map(() => newId());
+  // Stable sort: within one key, the first in arrival order is the one accepted.
+  const order = batch.map((_, i) => i).sort((a, b) => compareKeys(batch[a]!, batch[b]!));
   return d.db.transaction().execute(async (trx) => {
-    const results: InsertEventResult[] = [];
-    for (const e of batch) {
-      const id = newId();
+    const results: InsertEventResult[] = new Array(batch.length);
+    for (const i of order) {
+      const e = batch[i]!;
+      const id = ids[i]!;
       const row = await trx
         .insertInto('events')
         .values({
@@ -39,8 +45,18 @@ export async function insertEvents(d: StoreDialect, batch: NewEvent[]): Promise<
         )
         .returning('id')
         .executeTakeFirstOrThrow();
-      results.push(row.id === id ? { status: 'accepted', id } : { status: 'duplicate', id: row.id });
+      results[i] = row.id === id ? { status: 'accepted', id } : { status: 'duplicate', id: row.id };
     }
     return results;
   });
+}
+
+function compareKeys(a: NewEvent, b: NewEvent): number {
+  const ka = [a.tenantId, a.integration, a.dedupeKey];
+  const kb = [b.tenantId, b.integration, b.dedupeKey];
+  for (let j = 0; j < 3; j++) {
+    if (ka[j]! < kb[j]!) return -1;
+    if (ka[j]! > kb[j]!) return 1;
+  }
+  return 0;
 }

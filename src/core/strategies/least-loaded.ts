@@ -17,7 +17,7 @@ export const leastLoaded: Strategy = ({ route, roster, snapshot }) => {
     }
     const load = loadOf(id, snapshot);
     const free = (roster.members.get(id)?.capacity ?? 0) - load;
-    candidates.push({ memberId: id, score: -load });
+    candidates.push({ memberId: id, score: 0 - load || 0 }); // never -0: it would not survive a JSON round trip
     if (!best || load < best.load || (load === best.load && free > best.free)) best = { id, load, free };
   }
   if (!best) return { assignee: null, candidates, why: '' };

@@ -15,6 +15,10 @@ import { sideEffectsOf } from './side-effects.js';
 
 /** An event that keeps failing unexpectedly is dead-lettered after this many claims. */
 export const MAX_ATTEMPTS = 5;
+/** Backoff before the next attempt after an unexpected failure: 1 s, 2 s, 4 s, 8 s, then the dead letters. */
+export function retryDelayMs(attempts: number): number {
+  return 1000 * 2 ** Math.max(0, attempts - 1);
+}
 /** Re-decide on a fresh snapshot at most this often when concurrent commits keep winning. */
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -37,7 +41,8 @@ export async function processEvent(deps: PipelineDeps, event: ClaimedEvent): Pro
       { err: e, eventId: event.id, tenant: event.tenantId },
       'event processing failed; released for retry',
     );
-    await deps.store.releaseEvent(event, String((e as Error).message ?? e)).catch(() => {});
+    const retryAt = new Date(deps.clock().getTime() + retryDelayMs(event.attempts));
+    await deps.store.releaseEvent(event, String((e as Error).message ?? e), retryAt).catch(() => {});
     return 'released';
   }
 }

@@ -61,7 +61,7 @@ export class PipelineWorker {
       }
       for (const event of claimed) {
         if (!this.running) {
-          await this.deps.store.releaseEvent(event, 'worker stopped').catch(() => {});
+          await this.deps.store.releaseEvent(event, 'worker stopped', this.deps.clock()).catch(() => {});
           continue;
         }
         await processEvent(this.deps, event);

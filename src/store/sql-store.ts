@@ -69,8 +69,8 @@ export class SqlStore implements Store {
     return claimEvents(this.d, owner, limit, leaseMs, now);
   }
 
-  releaseEvent(event: ClaimedEvent, error: string): Promise<void> {
-    return releaseEvent(this.d, event, error);
+  releaseEvent(event: ClaimedEvent, error: string, retryAt: Date): Promise<void> {
+    return releaseEvent(this.d, event, error, retryAt);
   }
 
   async findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined> {

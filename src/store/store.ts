@@ -182,8 +182,8 @@ export interface Store {
 
   // pipeline
   claimEvents(owner: string, limit: number, leaseMs: number, now: Date): Promise<ClaimedEvent[]>;
-  /** Put an event back for another attempt later (after an unexpected error). */
-  releaseEvent(event: ClaimedEvent, error: string): Promise<void>;
+  /** Put an event back for another attempt from `retryAt` on (after an unexpected error, or at shutdown). */
+  releaseEvent(event: ClaimedEvent, error: string, retryAt: Date): Promise<void>;
   findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined>;
   readSnapshot(tenantId: string): Promise<Snapshot>;
   /** One transaction: decision, task, load counter, cursor, outbox, audit, event status. */

@@ -3,8 +3,8 @@ import type { StoreDialect } from '../dialect.js';
 import type { ClaimedEvent } from '../store.js';
 
 /**
- * Lease up to `limit` events that are pending, or whose previous lease expired (a worker
- * died mid-way). PostgreSQL: FOR UPDATE SKIP LOCKED, so workers on several nodes never
+ * Lease up to `limit` events that are pending (and past any retry backoff), or whose previous
+ * lease expired (a worker died mid-way). PostgreSQL: FOR UPDATE SKIP LOCKED, so workers on several nodes never
  * claim the same row. SQLite: a single writer, so the UPDATE alone is atomic.
  */
 export async function claimEvents(
@@ -27,7 +27,11 @@ export async function claimEvents(
           .selectFrom('events')
           .select(['tenant_id', 'id'])
           .where((w) =>
-            w.or([w('status', '=', 'pending'), w.and([w('status', '=', 'processing'), w('lease_until', '<', nowIso)])]),
+            w.or([
+              // A released event waits in `pending` until lease_until, its retry backoff, has passed.
+              w.and([w('status', '=', 'pending'), w.or([w('lease_until', 'is', null), w('lease_until', '<', nowIso)])]),
+              w.and([w('status', '=', 'processing'), w('lease_until', '<', nowIso)]),
+            ]),
           )
           .orderBy('id')
           .limit(limit)

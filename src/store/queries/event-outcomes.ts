@@ -55,11 +55,11 @@ export async function mergeIntoTask(
   });
 }
 
-/** Give the event back (unexpected error): another attempt comes with the next claim. */
-export async function releaseEvent(d: StoreDialect, event: ClaimedEvent, error: string): Promise<void> {
+/** Give the event back (unexpected error or shutdown): claimable again from `retryAt` on. */
+export async function releaseEvent(d: StoreDialect, event: ClaimedEvent, error: string, retryAt: Date): Promise<void> {
   await d.db
     .updateTable('events')
-    .set({ status: 'pending', lease_owner: null, lease_until: null, error })
+    .set({ status: 'pending', lease_owner: null, lease_until: retryAt.toISOString(), error })
     .where('tenant_id', '=', event.tenantId)
     .where('id', '=', event.id)
     .where('lease_owner', '=', event.leaseOwner)

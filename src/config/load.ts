@@ -50,12 +50,11 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   if (doc.errors.length) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({
-        pointer: '',
-        message: e.message.split('\n')[0] ?? e.message,
-        line: e.linePos?.[0].line,
-        column: e.linePos?.[0].col,
-      })),
+      doc.errors.map((e) => {
+        // With prettyErrors off, yaml leaves linePos unset: derive it from the error's offset.
+        const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+        return { pointer: '', message: e.message.split('\n')[0] ?? e.message, line: pos.line, column: pos.col };
+      }),
     );
   }
   const raw: unknown = doc.toJS();

@@ -26,6 +26,8 @@ export async function apiV1(app: FastifyInstance, deps: { store: Store; config: 
     }
     request.principal = principal;
   });
-  await app.register(taskRoutes, deps);
-  await app.register(eventRoutes, deps);
+  // Pass only what the routes need: forwarding `deps` whole would also forward the `prefix` option.
+  const { store, config } = deps;
+  await app.register(taskRoutes, { store, config });
+  await app.register(eventRoutes, { store });
 }

@@ -21,6 +21,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     logger,
     worker: o.role !== 'web',
     http: o.role === 'worker' ? 'operations' : 'all',
+    workerOptions: { leaseMs: leaseFromEnv() },
   });
   const address = await server.app.listen({ port: Number(o.port), host: o.host });
   logger.info(
@@ -38,4 +39,14 @@ export async function serve(o: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** SWITCHYARD_EVENT_LEASE_MS: how long events claimed by a crashed node wait before another node retries them. */
+function leaseFromEnv(): number | undefined {
+  const raw = process.env.SWITCHYARD_EVENT_LEASE_MS;
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 100)
+    throw new Error(`SWITCHYARD_EVENT_LEASE_MS must be an integer ≥ 100, got "${raw}"`);
+  return ms;
 }

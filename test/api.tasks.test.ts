@@ -63,7 +63,10 @@ for (const kind of STORES) {
     it('finds a task by its source key with its assignee and explained decision', async () => {
       const res = await api(`/tasks?externalId=${externalId}`, acmeKey);
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { items: Record<string, any>[]; next: string | null };
+      const body = (await res.json()) as {
+        items: (Record<string, unknown> & { decision: { explanation: string; candidates: { memberId: string }[] } })[];
+        next: string | null;
+      };
       expect(body.items).toHaveLength(1);
       const task = body.items[0]!;
       expect(task).toMatchObject({ id: taskId, externalId, status: 'assigned', assignee: 'alice' });
@@ -74,7 +77,7 @@ for (const kind of STORES) {
         assignee: 'alice',
       });
       expect(task.decision.explanation).toContain('Assigned to alice');
-      expect(task.decision.candidates.map((c: { memberId: string }) => c.memberId)).toEqual(['alice', 'bob']);
+      expect(task.decision.candidates.map((c) => c.memberId)).toEqual(['alice', 'bob']);
     });
 
     it('filters by status and assignee, and pages with `next`', async () => {

@@ -6,7 +6,7 @@
  * assigned?" possible.
  */
 import type { CompiledPolicy } from './compiled-policy.js';
-import type { Candidate, Decision, RouteTrace } from './decision.js';
+import type { Decision, RouteTrace } from './decision.js';
 import { explain } from './explain.js';
 import type { Snapshot } from './policy.js';
 import { STRATEGIES } from './strategies/index.js';
@@ -14,7 +14,7 @@ import type { Task } from './task.js';
 
 export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy, _now: Date): Decision {
   const { policy, roster } = compiled;
-  const routesTried: (RouteTrace & { candidates?: Candidate[] })[] = [];
+  const routesTried: RouteTrace[] = [];
   for (const cr of compiled.routes) {
     const { route } = cr;
     if (!cr.matches(task)) {
@@ -32,14 +32,14 @@ export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy,
           route: route.name,
           strategy: route.strategy,
           candidates: result.candidates,
-          routesTried: strip(routesTried),
+          routesTried,
           policyVersion: policy.version,
         },
         { compiled, task, why: result.why, tried: routesTried },
       );
     }
     if (route.queueIfNoneEligible) {
-      routesTried.push({ route: route.name, matched: true, outcome: 'queued', candidates: result.candidates });
+      routesTried.push({ route: route.name, matched: true, outcome: 'queued' });
       return finish(
         {
           outcome: 'queued',
@@ -48,7 +48,7 @@ export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy,
           route: route.name,
           strategy: route.strategy,
           candidates: result.candidates,
-          routesTried: strip(routesTried),
+          routesTried,
           policyVersion: policy.version,
         },
         { compiled, task, why: result.why, tried: routesTried },
@@ -59,6 +59,7 @@ export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy,
       matched: true,
       outcome: 'no_eligible_candidate',
       candidates: result.candidates,
+      ...(result.candidates.length === 0 && result.why ? { why: result.why } : {}),
     });
   }
   return finish(
@@ -69,7 +70,7 @@ export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy,
       route: null,
       strategy: null,
       candidates: [],
-      routesTried: strip(routesTried),
+      routesTried,
       policyVersion: policy.version,
     },
     { compiled, task, why: '', tried: routesTried },
@@ -77,18 +78,13 @@ export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy,
 }
 
 export type DecisionDraft = Omit<Decision, 'explanation'>;
-export type TriedRoute = RouteTrace & { candidates?: Candidate[] };
 export interface ExplainContext {
   compiled: CompiledPolicy;
   task: Task;
   why: string;
-  tried: TriedRoute[];
+  tried: RouteTrace[];
 }
 
 function finish(draft: DecisionDraft, ctx: ExplainContext): Decision {
   return { ...draft, explanation: explain(draft, ctx) };
-}
-
-function strip(tried: TriedRoute[]): RouteTrace[] {
-  return tried.map(({ candidates: _c, ...trace }) => trace);
 }

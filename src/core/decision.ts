@@ -16,8 +16,12 @@ export interface Candidate {
 export interface RouteTrace {
   route: string;
   matched: boolean;
-  /** Why a matched route did not assign (nobody eligible). */
+  /** What a matched route did; `no_eligible_candidate` means the next route was tried. */
   outcome?: 'assigned' | 'no_eligible_candidate' | 'queued';
+  /** For a route that matched but could not assign: who it considered and why each was excluded. */
+  candidates?: Candidate[];
+  /** For a route that matched but could not assign, when no candidate explains it (e.g. nobody requested). */
+  why?: string;
 }
 
 export interface Decision {

@@ -27,23 +27,25 @@ export function explain(d: DecisionDraft, ctx: ExplainContext): string {
   const skipped = ctx.tried.filter((t) => !t.matched).map((t) => t.route);
   const empty = ctx.tried.filter((t) => t.matched && t.outcome === 'no_eligible_candidate');
 
+  const because = (route: string) => {
+    const when = routeByName.get(route)?.when;
+    return when ? `the task matched ${describeCondition(when)}` : 'it is a catch-all route';
+  };
   if (d.outcome === 'assigned' && d.route) {
-    const route = routeByName.get(d.route);
     const name = ctx.compiled.roster.members.get(d.assignee ?? '')?.name ?? d.assignee;
     parts.push(
-      `Assigned to ${name} (${d.assignee}) by route "${d.route}" (${d.strategy}) because the task matched ${describeCondition(route?.when)}: ${ctx.why}.`,
+      `Assigned to ${name} (${d.assignee}) by route "${d.route}" (${d.strategy}) because ${because(d.route)}: ${ctx.why}.`,
     );
   } else if (d.route) {
-    parts.push(
-      `Queued in "${d.queue}" by route "${d.route}": the task matched ${describeCondition(routeByName.get(d.route)?.when)} but nobody was eligible.`,
-    );
+    const reason = d.candidates.length === 0 && ctx.why ? ` (${ctx.why})` : '';
+    parts.push(`Queued in "${d.queue}" by route "${d.route}": ${because(d.route)} but nobody was eligible${reason}.`);
   } else {
     parts.push(`No route assigned the task, so it waits in the fallback queue "${d.queue}".`);
   }
   const excludedHere = exclusions(d.candidates);
   if (excludedHere) parts.push(`Excluded: ${excludedHere}.`);
   for (const t of empty) {
-    const ex = exclusions(t.candidates ?? []);
+    const ex = exclusions(t.candidates ?? []) || t.why;
     parts.push(`Route "${t.route}" matched but nobody was eligible${ex ? `: ${ex}` : ''}.`);
   }
   if (skipped.length) parts.push(`Routes not matched: ${skipped.map((s) => `"${s}"`).join(', ')}.`);

@@ -162,7 +162,13 @@ describe('strategies and queues', () => {
     const none = decide(TASK, snap(), compiled(routes), NOW);
     expect(none).toMatchObject({ assignee: 'carol', route: 'rest' });
     expect(none.routesTried).toEqual([
-      { route: 'direct', matched: true, outcome: 'no_eligible_candidate' },
+      {
+        route: 'direct',
+        matched: true,
+        outcome: 'no_eligible_candidate',
+        candidates: [],
+        why: 'the task requested no assignee',
+      },
       { route: 'rest', matched: true, outcome: 'assigned' },
     ]);
     const unknown = decide({ ...TASK, requestedAssignee: 'zed' }, snap(), compiled(routes), NOW);
@@ -282,7 +288,7 @@ describe('the explanation', () => {
       NOW,
     );
     expect(d.explanation).toBe(
-      'Queued in "backlog" by route "pay": the task matched always but nobody was eligible. ' +
+      'Queued in "backlog" by route "pay": it is a catch-all route but nobody was eligible. ' +
         `Excluded: alice (away), bob (away). Policy ${VERSION}.`,
     );
   });

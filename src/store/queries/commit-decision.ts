@@ -14,13 +14,13 @@ import { appendAudit } from './append-audit.js';
 export async function commitDecision(d: StoreDialect, c: DecisionCommit): Promise<CommittedDecision> {
   const { event, decision, now } = c;
   const tenantId = event.tenantId;
-  try {
-    await d.db.transaction().execute(async (trx) => {
-      await finishEvent(trx, event, 'decided', { task_id: c.taskId, decision_id: c.decisionId, now });
-      if (decision.assignee !== null) await takeCapacity(trx, tenantId, decision.assignee, c.assigneeCapacity ?? 0);
-      if (decision.strategy === 'round_robin' && decision.assignee !== null && decision.route !== null) {
-        await moveCursor(trx, tenantId, decision.route, c.cursorSeen, decision.assignee);
-      }
+  await d.db.transaction().execute(async (trx) => {
+    await finishEvent(trx, event, 'decided', { task_id: c.taskId, decision_id: c.decisionId, now });
+    if (decision.assignee !== null) await takeCapacity(trx, tenantId, decision.assignee, c.assigneeCapacity ?? 0);
+    if (decision.strategy === 'round_robin' && decision.assignee !== null && decision.route !== null) {
+      await moveCursor(trx, tenantId, decision.route, c.cursorSeen, decision.assignee);
+    }
+    try {
       await trx
         .insertInto('tasks')
         .values({
@@ -39,37 +39,38 @@ export async function commitDecision(d: StoreDialect, c: DecisionCommit): Promis
           updated_at: now,
         })
         .execute();
-      await trx
-        .insertInto('decisions')
-        .values({
-          tenant_id: tenantId,
-          id: c.decisionId,
-          task_id: c.taskId,
-          event_id: event.id,
-          kind: 'auto',
-          outcome: decision.outcome,
-          assignee: decision.assignee,
-          queue: decision.queue,
-          route: decision.route,
-          strategy: decision.strategy,
-          policy_version: decision.policyVersion,
-          input_hash: c.inputHash,
-          explanation: decision.explanation,
-          detail: JSON.stringify({ candidates: decision.candidates, routesTried: decision.routesTried }),
-          snapshot: JSON.stringify(c.snapshot),
-          supersedes_id: null,
-          reason: null,
-          actor: null,
-          created_at: now,
-        })
-        .execute();
-      await insertOutbox(trx, tenantId, c.decisionId, c.outbox, now);
-      await appendAudit(d, trx, tenantId, c.audit, now);
-    });
-  } catch (e) {
-    if (d.isUniqueViolation(e)) throw new CommitConflict('task_exists');
-    throw e;
-  }
+    } catch (e) {
+      // Another event created this task first (same external id): the caller merges instead.
+      if (d.isUniqueViolation(e)) throw new CommitConflict('task_exists');
+      throw e;
+    }
+    await trx
+      .insertInto('decisions')
+      .values({
+        tenant_id: tenantId,
+        id: c.decisionId,
+        task_id: c.taskId,
+        event_id: event.id,
+        kind: 'auto',
+        outcome: decision.outcome,
+        assignee: decision.assignee,
+        queue: decision.queue,
+        route: decision.route,
+        strategy: decision.strategy,
+        policy_version: decision.policyVersion,
+        input_hash: c.inputHash,
+        explanation: decision.explanation,
+        detail: JSON.stringify({ candidates: decision.candidates, routesTried: decision.routesTried }),
+        snapshot: JSON.stringify(c.snapshot),
+        supersedes_id: null,
+        reason: null,
+        actor: null,
+        created_at: now,
+      })
+      .execute();
+    await insertOutbox(trx, tenantId, c.decisionId, c.outbox, now);
+    await appendAudit(d, trx, tenantId, c.audit, now);
+  });
   return { taskId: c.taskId, decisionId: c.decisionId };
 }
 

@@ -13,7 +13,7 @@ import { type ConfigFile, ConfigSchema } from './schema.js';
 import { buildTenant, checkTenant } from './tenant.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false }));
+const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true }));
 const validateSchema = ajv.compile<ConfigFile>(ConfigSchema);
 
 export type Path = (string | number)[];
@@ -61,7 +61,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   if (!validateSchema(raw)) {
     throw new ConfigError(
       source,
-      (validateSchema.errors ?? []).map((e) => schemaProblem(e, problem)),
+      simplifyUnionErrors(validateSchema.errors ?? []).map((e) => schemaProblem(e, problem)),
     );
   }
   const resolved = resolveEnv(raw, [], env);
@@ -102,7 +102,29 @@ function schemaProblem(e: ErrorObject, problem: (path: Path, message: string) =>
   if (e.keyword === 'required') {
     return problem(path, `missing required key "${(e.params as { missingProperty: string }).missingProperty}"`);
   }
+  if (e.keyword === 'enum') {
+    return problem(path, `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`);
+  }
+  if (e.keyword === 'const')
+    return problem(path, `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`);
+  if (e.keyword === 'anyOf') {
+    const description = (e.parentSchema as { description?: string } | undefined)?.description;
+    return problem(path, description ? `must be ${description}` : 'matches none of the allowed forms');
+  }
   return problem(path, e.message ?? 'invalid');
+}
+
+/**
+ * A value that fails a union (anyOf) makes ajv report every branch's complaint. Keep what
+ * helps: when the value got past a branch's type check and failed deeper (a bad expiresAt
+ * inside the object form), those deeper errors; otherwise the one anyOf error.
+ */
+function simplifyUnionErrors(errors: ErrorObject[]): ErrorObject[] {
+  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const kept = errors.filter((e) => e.keyword === 'anyOf' || !unionPaths.has(e.instancePath));
+  return kept.filter(
+    (e) => e.keyword !== 'anyOf' || !kept.some((o) => o.instancePath.startsWith(`${e.instancePath}/`)),
+  );
 }
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -7,16 +7,19 @@ import { type Static, Type } from 'typebox';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase letters, digits, - and _' });
 
-export const SecretSchema = Type.Union([
-  Type.String({ minLength: 1 }),
-  Type.Object(
-    {
-      value: Type.String({ minLength: 1 }),
-      expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
-    },
-    { additionalProperties: false },
-  ),
-]);
+export const SecretSchema = Type.Union(
+  [
+    Type.String({ minLength: 1 }),
+    Type.Object(
+      {
+        value: Type.String({ minLength: 1 }),
+        expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'a whsec_… string, or { value, expiresAt }' },
+);
 
 export const IntegrationSchema = Type.Object(
   {
@@ -67,7 +70,11 @@ export const RouteSchema = Type.Object(
   {
     name: Id,
     when: Type.Optional(Type.Object({}, { additionalProperties: true })),
-    strategy: Type.Union([Type.Literal('direct'), Type.Literal('round_robin'), Type.Literal('least_loaded')]),
+    // An enum rather than a union of literals: one error listing the allowed values, not three.
+    strategy: Type.Unsafe<'direct' | 'round_robin' | 'least_loaded'>({
+      type: 'string',
+      enum: ['direct', 'round_robin', 'least_loaded'],
+    }),
     teams: Type.Optional(Type.Array(Id)),
     members: Type.Optional(Type.Array(Id)),
     assignee: Type.Optional(Id),

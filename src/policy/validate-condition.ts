@@ -6,6 +6,7 @@ import { TASK_FIELDS } from '../core/task.js';
 
 const OPERATORS = ['eq', 'in', 'contains', 'matches', 'gte', 'lte'];
 const MAX_DEPTH = 16;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 export type ConditionProblem = [path: (string | number)[], message: string];
 
@@ -54,7 +55,9 @@ export function validateCondition(value: unknown, path: (string | number)[] = []
       }
     case 'gte':
     case 'lte':
-      return typeof v === 'number' || typeof v === 'string' ? [] : [[at, `"${op}" needs a number or an RFC 3339 time`]];
+      return typeof v === 'number' || (typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v)))
+        ? []
+        : [[at, `"${op}" needs a number or an RFC 3339 time such as 2026-01-31T09:00:00Z`]];
     default:
       return scalar(v) ? [] : [[at, `"${op}" needs a string, number or boolean`]];
   }

@@ -32,8 +32,8 @@ program
   .action(serve);
 
 program
-  .command('send <file>')
-  .description('Sign a sample event with the config secret and POST it to a running server')
+  .command('send <files...>')
+  .description('Sign sample events with the config secret and POST them to a running server')
   .addOption(configOption())
   .addOption(new Option('--url <url>', 'server base URL (env SWITCHYARD_URL)').default(DEFAULTS.url))
   .option('--tenant <id>', 'tenant (default: the first in the config)')

@@ -3,10 +3,9 @@
  * restart, every event that got a 2xx has exactly one decision, and no event is left half
  * written or stuck.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
-import { REPO } from './support/cli.js';
+import { killChildServers, startChildServer, stopChildServer } from './support/cli.js';
 import { signedHeaders, TEST_CONFIG_PATH, taskPayload, waitFor } from './support/server.js';
 import { freshStoreUrl, STORES } from './support/stores.js';
 
@@ -14,67 +13,13 @@ const TOTAL = 1000;
 const CONCURRENCY = 50;
 const KILL_AFTER_ACKS = 300;
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-}
-
-const children: ChildProcess[] = [];
-
-function startServer(dbUrl: string): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'serve',
-      '--config',
-      TEST_CONFIG_PATH,
-      '--db',
-      dbUrl,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-    ],
-    {
-      cwd: REPO,
-      env: { ...process.env, SWITCHYARD_EVENT_LEASE_MS: '1000', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = /switchyard listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve({ child, base: m[1] as string });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d) => {
-      out += d;
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-}
-
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterAll(killChildServers);
 
 for (const kind of STORES) {
   describe(`kill -9 during intake (${kind})`, () => {
     it('every acknowledged event has exactly one decision after a restart', async () => {
       const dbUrl = await freshStoreUrl(kind);
-      const first = await startServer(dbUrl);
+      const first = await startChildServer(dbUrl, TEST_CONFIG_PATH, { SWITCHYARD_EVENT_LEASE_MS: '1000' });
       const acked = new Map<string, string>(); // externalId → eventId
       let killed = false;
       let next = 0;
@@ -105,7 +50,7 @@ for (const kind of STORES) {
       expect(acked.size).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
       expect(acked.size).toBeLessThan(TOTAL);
 
-      const second = await startServer(dbUrl);
+      const second = await startChildServer(dbUrl, TEST_CONFIG_PATH, { SWITCHYARD_EVENT_LEASE_MS: '1000' });
       const store = await openStore(dbUrl);
       try {
         await waitFor(
@@ -135,8 +80,7 @@ for (const kind of STORES) {
         const tasks = await store.db.selectFrom('tasks').select('external_id').execute();
         expect(new Set(tasks.map((t) => t.external_id)).size).toBe(tasks.length);
       } finally {
-        second.child.kill('SIGTERM');
-        await new Promise((r) => second.child.once('exit', r));
+        await stopChildServer(second);
         await store.close();
       }
     });

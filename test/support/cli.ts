@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,4 +30,73 @@ export function runCli(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+export interface ChildServer {
+  child: ChildProcess;
+  base: string;
+}
+
+const children: ChildProcess[] = [];
+
+/** `switchyard serve` in a child process on 127.0.0.1 and a free port; resolves once it listens. */
+export function startChildServer(
+  dbUrl: string,
+  configPath: string,
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    '--config',
+    configPath,
+    '--db',
+    dbUrl,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /switchyard listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve({ child, base: m[1] as string });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+/** Stop a child server the way an operator would (SIGTERM) and wait for it to exit. */
+export async function stopChildServer(s: ChildServer): Promise<void> {
+  if (s.child.exitCode !== null) return;
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+export function killChildServers(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 }

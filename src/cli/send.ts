@@ -17,7 +17,9 @@ export async function send(files: string[], o: SendOptions): Promise<void> {
   const config = loadConfigFile(o.config);
   const tenant = o.tenant ? config.tenants.get(o.tenant) : config.tenants.values().next().value;
   if (!tenant) fail(`no tenant "${o.tenant}" in ${o.config}`);
-  const integration = o.integration ? tenant.integrations.get(o.integration) : tenant.integrations.values().next().value;
+  const integration = o.integration
+    ? tenant.integrations.get(o.integration)
+    : tenant.integrations.values().next().value;
   if (!integration) fail(`no integration "${o.integration}" for tenant ${tenant.id}`);
   const secret = integration.secrets.find((s) => s.expiresAt === undefined || s.expiresAt > Date.now());
   if (!secret) fail(`every secret of ${tenant.id}/${integration.id} has expired`);
@@ -30,7 +32,13 @@ export async function send(files: string[], o: SendOptions): Promise<void> {
   else process.exit(1);
 }
 
-async function sendOne(file: string, tenant: Tenant, integration: Integration, key: Buffer, url: string): Promise<boolean> {
+async function sendOne(
+  file: string,
+  tenant: Tenant,
+  integration: Integration,
+  key: Buffer,
+  url: string,
+): Promise<boolean> {
   let body: string;
   try {
     body = readFileSync(file, 'utf8');

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import type { Database } from '../schema.js';
 
@@ -19,8 +19,30 @@ export function openSqliteDatabase(path: string): Sqlite.Database {
   return db;
 }
 
+/**
+ * Kysely prepares every query anew; on better-sqlite3 that costs more than a small insert
+ * itself (bench profile: ~30 µs prepare vs ~25 µs insert). The store issues a few dozen
+ * distinct SQL texts, so keep their prepared statements. Safe because Kysely runs one query
+ * at a time on this single connection.
+ */
+function withStatementCache(database: Sqlite.Database, limit = 512): SqliteDatabase {
+  const cache = new Map<string, Sqlite.Statement>();
+  return {
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        if (cache.size >= limit) cache.clear();
+        statement = database.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => database.close(),
+  };
+}
+
 export function createSqliteDialect(path: string): StoreDialect {
-  const database = openSqliteDatabase(path);
+  const database = withStatementCache(openSqliteDatabase(path));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
     name: 'sqlite',

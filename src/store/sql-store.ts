@@ -6,6 +6,7 @@ import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import type { Snapshot, Task } from '../core/index.js';
 import type { StoreDialect } from './dialect.js';
 import * as initial from './migrations/0001-initial.js';
+import * as openEventsIndex from './migrations/0002-open-events-index.js';
 import { appendAudit } from './queries/append-audit.js';
 import { claimEvents } from './queries/claim-events.js';
 import { commitDecision } from './queries/commit-decision.js';
@@ -32,7 +33,7 @@ import type {
   TaskRow,
 } from './store.js';
 
-const MIGRATIONS: Record<string, Migration> = { '0001-initial': initial };
+const MIGRATIONS: Record<string, Migration> = { '0001-initial': initial, '0002-open-events-index': openEventsIndex };
 
 export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';

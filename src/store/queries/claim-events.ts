@@ -26,13 +26,11 @@ export async function claimEvents(
         eb
           .selectFrom('events')
           .select(['tenant_id', 'id'])
-          .where((w) =>
-            w.or([
-              // A released event waits in `pending` until lease_until, its retry backoff, has passed.
-              w.and([w('status', '=', 'pending'), w.or([w('lease_until', 'is', null), w('lease_until', '<', nowIso)])]),
-              w.and([w('status', '=', 'processing'), w('lease_until', '<', nowIso)]),
-            ]),
-          )
+          // Literal, not bound: the planner must see it matches the partial index events_open_ix.
+          .where(sql<boolean>`status in ('pending', 'processing')`)
+          // pending: never tried, or its retry backoff (lease_until) has passed;
+          // processing: its worker's lease expired (the worker died).
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', nowIso)]))
           .orderBy('id')
           .limit(limit)
           .$if(d.rowLocks, (q) => q.forUpdate().skipLocked())

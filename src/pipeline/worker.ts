@@ -65,6 +65,9 @@ export class PipelineWorker {
           continue;
         }
         await processEvent(this.deps, event);
+        // Let intake answer the requests that arrived meanwhile: SQLite commits block the
+        // event loop, and a long claimed batch would otherwise delay every 202 behind it.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (claimed.length < this.batchSize && !this.woken && this.running) await this.sleep();
     }

@@ -8,6 +8,7 @@ import type { StoreDialect } from './dialect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as openEventsIndex from './migrations/0002-open-events-index.js';
 import { appendAudit } from './queries/append-audit.js';
+import { BatchWrites, findTaskByExternalId, readSnapshot } from './queries/batch-writes.js';
 import { claimEvents } from './queries/claim-events.js';
 import { commitDecision } from './queries/commit-decision.js';
 import { commitOverride } from './queries/commit-override.js';
@@ -28,6 +29,7 @@ import type {
   NewEvent,
   OverrideCommit,
   Page,
+  PipelineWrites,
   Store,
   TaskFilter,
   TaskRow,
@@ -74,44 +76,28 @@ export class SqlStore implements Store {
     return releaseEvent(this.d, event, error, retryAt);
   }
 
-  async findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined> {
-    const r = await this.db
-      .selectFrom('tasks')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('external_id', '=', externalId)
-      .executeTakeFirst();
-    return r && toTaskRow(r);
+  findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined> {
+    return findTaskByExternalId(this.db, tenantId, externalId);
   }
 
-  async readSnapshot(tenantId: string): Promise<Snapshot> {
-    const [members, cursors] = await Promise.all([
-      this.db
-        .selectFrom('member_state')
-        .select(['member_id', 'open_tasks', 'away'])
-        .where('tenant_id', '=', tenantId)
-        .execute(),
-      this.db.selectFrom('route_cursors').select(['route', 'member_id']).where('tenant_id', '=', tenantId).execute(),
-    ]);
-    const snapshot: Snapshot = { load: {}, away: {}, cursors: {} };
-    for (const m of members) {
-      if (m.open_tasks) snapshot.load[m.member_id] = m.open_tasks;
-      if (m.away) snapshot.away[m.member_id] = true;
-    }
-    for (const c of cursors) snapshot.cursors[c.route] = c.member_id;
-    return snapshot;
+  readSnapshot(tenantId: string): Promise<Snapshot> {
+    return readSnapshot(this.db, tenantId);
   }
 
   commitDecision(c: DecisionCommit): Promise<CommittedDecision> {
-    return commitDecision(this.d, c);
+    return this.db.transaction().execute((trx) => commitDecision(this.d, trx, c));
   }
 
   mergeIntoTask(event: ClaimedEvent, existing: TaskRow, task: Task, now: string): Promise<void> {
-    return mergeIntoTask(this.d, event, existing, task, now);
+    return this.db.transaction().execute((trx) => mergeIntoTask(this.d, trx, event, existing, task, now));
   }
 
   deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
-    return deadLetterEvent(this.d, event, reason, now);
+    return this.db.transaction().execute((trx) => deadLetterEvent(this.d, trx, event, reason, now));
+  }
+
+  batch<T>(fn: (w: PipelineWrites) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new BatchWrites(this.d, trx)));
   }
 
   async listTasks(tenantId: string, f: TaskFilter): Promise<Page<TaskRow>> {

@@ -170,7 +170,21 @@ export class LeaseLost extends Error {
   }
 }
 
-export interface Store {
+/**
+ * The pipeline's reads and writes. On the Store itself each write is its own transaction;
+ * inside Store.batch() they all share one, each write isolated by a savepoint.
+ */
+export interface PipelineWrites {
+  findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined>;
+  readSnapshot(tenantId: string): Promise<Snapshot>;
+  /** Decision, task, load counter, cursor, outbox, audit, event status: all or nothing. */
+  commitDecision(c: DecisionCommit): Promise<CommittedDecision>;
+  /** An event for a task that already exists: update its fields, keep its assignment. */
+  mergeIntoTask(event: ClaimedEvent, existing: TaskRow, task: Task, now: string): Promise<void>;
+  deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void>;
+}
+
+export interface Store extends PipelineWrites {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   ping(): Promise<void>;
@@ -184,13 +198,13 @@ export interface Store {
   claimEvents(owner: string, limit: number, leaseMs: number, now: Date): Promise<ClaimedEvent[]>;
   /** Put an event back for another attempt from `retryAt` on (after an unexpected error, or at shutdown). */
   releaseEvent(event: ClaimedEvent, error: string, retryAt: Date): Promise<void>;
-  findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined>;
-  readSnapshot(tenantId: string): Promise<Snapshot>;
-  /** One transaction: decision, task, load counter, cursor, outbox, audit, event status. */
-  commitDecision(c: DecisionCommit): Promise<CommittedDecision>;
-  /** An event for a task that already exists: update its fields, keep its assignment. */
-  mergeIntoTask(event: ClaimedEvent, existing: TaskRow, task: Task, now: string): Promise<void>;
-  deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void>;
+  /**
+   * Group commit for the pipeline: every write `fn` makes through `w` joins one transaction,
+   * so a batch of events costs one commit (one fsync on SQLite). A write that fails is rolled
+   * back to its savepoint and throws as usual; the others stay. Reads see the batch's own
+   * earlier writes. If the final commit fails, nothing of the batch is written.
+   */
+  batch<T>(fn: (w: PipelineWrites) => Promise<T>): Promise<T>;
 
   // api
   listTasks(tenantId: string, filter: TaskFilter): Promise<Page<TaskRow>>;

@@ -7,70 +7,73 @@ import { appendAudit } from './append-audit.js';
 
 /**
  * Invariant 4, one commit: event status, load counter, round-robin cursor, task, decision,
- * outbox rows and the audit entry, all or nothing. What decide() assumed is re-checked here
+ * outbox rows and the audit entry, all or nothing (inside the caller's transaction, alone or
+ * isolated by a savepoint in a pipeline batch). What decide() assumed is re-checked here
  * (capacity, cursor, no task yet for this external id); if it no longer holds the transaction
  * rolls back with CommitConflict and the pipeline decides again on a fresh snapshot.
  */
-export async function commitDecision(d: StoreDialect, c: DecisionCommit): Promise<CommittedDecision> {
+export async function commitDecision(
+  d: StoreDialect,
+  trx: Transaction<Database>,
+  c: DecisionCommit,
+): Promise<CommittedDecision> {
   const { event, decision, now } = c;
   const tenantId = event.tenantId;
-  await d.db.transaction().execute(async (trx) => {
-    await finishEvent(trx, event, 'decided', { task_id: c.taskId, decision_id: c.decisionId, now });
-    if (decision.assignee !== null) await takeCapacity(trx, tenantId, decision.assignee, c.assigneeCapacity ?? 0);
-    if (decision.strategy === 'round_robin' && decision.assignee !== null && decision.route !== null) {
-      await moveCursor(trx, tenantId, decision.route, c.cursorSeen, decision.assignee);
-    }
-    try {
-      await trx
-        .insertInto('tasks')
-        .values({
-          tenant_id: tenantId,
-          id: c.taskId,
-          external_id: c.task.externalId,
-          integration: event.integration,
-          title: c.task.title,
-          status: decision.outcome,
-          assignee: decision.assignee,
-          queue: decision.queue,
-          priority: c.task.priority ?? null,
-          task: JSON.stringify(c.task),
-          current_decision_id: c.decisionId,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-    } catch (e) {
-      // Another event created this task first (same external id): the caller merges instead.
-      if (d.isUniqueViolation(e)) throw new CommitConflict('task_exists');
-      throw e;
-    }
+  await finishEvent(trx, event, 'decided', { task_id: c.taskId, decision_id: c.decisionId, now });
+  if (decision.assignee !== null) await takeCapacity(trx, tenantId, decision.assignee, c.assigneeCapacity ?? 0);
+  if (decision.strategy === 'round_robin' && decision.assignee !== null && decision.route !== null) {
+    await moveCursor(trx, tenantId, decision.route, c.cursorSeen, decision.assignee);
+  }
+  try {
     await trx
-      .insertInto('decisions')
+      .insertInto('tasks')
       .values({
         tenant_id: tenantId,
-        id: c.decisionId,
-        task_id: c.taskId,
-        event_id: event.id,
-        kind: 'auto',
-        outcome: decision.outcome,
+        id: c.taskId,
+        external_id: c.task.externalId,
+        integration: event.integration,
+        title: c.task.title,
+        status: decision.outcome,
         assignee: decision.assignee,
         queue: decision.queue,
-        route: decision.route,
-        strategy: decision.strategy,
-        policy_version: decision.policyVersion,
-        input_hash: c.inputHash,
-        explanation: decision.explanation,
-        detail: JSON.stringify({ candidates: decision.candidates, routesTried: decision.routesTried }),
-        snapshot: JSON.stringify(c.snapshot),
-        supersedes_id: null,
-        reason: null,
-        actor: null,
+        priority: c.task.priority ?? null,
+        task: JSON.stringify(c.task),
+        current_decision_id: c.decisionId,
         created_at: now,
+        updated_at: now,
       })
       .execute();
-    await insertOutbox(trx, tenantId, c.decisionId, c.outbox, now);
-    await appendAudit(d, trx, tenantId, c.audit, now);
-  });
+  } catch (e) {
+    // Another event created this task first (same external id): the caller merges instead.
+    if (d.isUniqueViolation(e)) throw new CommitConflict('task_exists');
+    throw e;
+  }
+  await trx
+    .insertInto('decisions')
+    .values({
+      tenant_id: tenantId,
+      id: c.decisionId,
+      task_id: c.taskId,
+      event_id: event.id,
+      kind: 'auto',
+      outcome: decision.outcome,
+      assignee: decision.assignee,
+      queue: decision.queue,
+      route: decision.route,
+      strategy: decision.strategy,
+      policy_version: decision.policyVersion,
+      input_hash: c.inputHash,
+      explanation: decision.explanation,
+      detail: JSON.stringify({ candidates: decision.candidates, routesTried: decision.routesTried }),
+      snapshot: JSON.stringify(c.snapshot),
+      supersedes_id: null,
+      reason: null,
+      actor: null,
+      created_at: now,
+    })
+    .execute();
+  await insertOutbox(trx, tenantId, c.decisionId, c.outbox, now);
+  await appendAudit(d, trx, tenantId, c.audit, now);
   return { taskId: c.taskId, decisionId: c.decisionId };
 }
 

@@ -1,11 +1,12 @@
 /**
- * The pipeline worker: claims pending events in arrival order and routes them one by one.
+ * The pipeline worker: claims pending events in arrival order and routes each claimed batch
+ * in one transaction.
  * Woken at once by intake in the same process; polls as well, for events that arrived on
  * another node or whose lease expired after a crash.
  */
 import { hostname } from 'node:os';
 import { newId } from '../store/ids.js';
-import { type PipelineDeps, processEvent } from './process-event.js';
+import { type PipelineDeps, processBatch } from './process-event.js';
 
 export interface WorkerOptions {
   batchSize?: number;
@@ -59,16 +60,14 @@ export class PipelineWorker {
       } catch (e) {
         this.deps.log.error({ err: e }, 'claiming events failed');
       }
-      for (const event of claimed) {
-        if (!this.running) {
+      if (!this.running) {
+        for (const event of claimed)
           await this.deps.store.releaseEvent(event, 'worker stopped', this.deps.clock()).catch(() => {});
-          continue;
-        }
-        await processEvent(this.deps, event);
-        // Let intake answer the requests that arrived meanwhile: SQLite commits block the
-        // event loop, and a long claimed batch would otherwise delay every 202 behind it.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        break;
       }
+      await processBatch(this.deps, claimed);
+      // Let intake answer the requests that arrived meanwhile: SQLite commits block the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (claimed.length < this.batchSize && !this.woken && this.running) await this.sleep();
     }
   }

@@ -15,6 +15,13 @@ import type { Task } from './task.js';
 export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy, _now: Date): Decision {
   const { policy, roster } = compiled;
   const routesTried: RouteTrace[] = [];
+  const conclude = (
+    outcome: Pick<Decision, 'outcome' | 'assignee' | 'queue' | 'route' | 'strategy' | 'candidates'>,
+    why: string,
+  ): Decision => {
+    const draft: DecisionDraft = { ...outcome, routesTried, policyVersion: policy.version };
+    return { ...draft, explanation: explain(draft, { compiled, task, why, tried: routesTried }) };
+  };
   for (const cr of compiled.routes) {
     const { route } = cr;
     if (!cr.matches(task)) {
@@ -22,37 +29,14 @@ export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy,
       continue;
     }
     const result = STRATEGIES[route.strategy]({ route: cr, task, roster, snapshot });
+    const common = { route: route.name, strategy: route.strategy, candidates: result.candidates };
     if (result.assignee !== null) {
       routesTried.push({ route: route.name, matched: true, outcome: 'assigned' });
-      return finish(
-        {
-          outcome: 'assigned',
-          assignee: result.assignee,
-          queue: null,
-          route: route.name,
-          strategy: route.strategy,
-          candidates: result.candidates,
-          routesTried,
-          policyVersion: policy.version,
-        },
-        { compiled, task, why: result.why, tried: routesTried },
-      );
+      return conclude({ outcome: 'assigned', assignee: result.assignee, queue: null, ...common }, result.why);
     }
     if (route.queueIfNoneEligible) {
       routesTried.push({ route: route.name, matched: true, outcome: 'queued' });
-      return finish(
-        {
-          outcome: 'queued',
-          assignee: null,
-          queue: route.queueIfNoneEligible,
-          route: route.name,
-          strategy: route.strategy,
-          candidates: result.candidates,
-          routesTried,
-          policyVersion: policy.version,
-        },
-        { compiled, task, why: result.why, tried: routesTried },
-      );
+      return conclude({ outcome: 'queued', assignee: null, queue: route.queueIfNoneEligible, ...common }, result.why);
     }
     routesTried.push({
       route: route.name,
@@ -62,19 +46,14 @@ export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy,
       ...(result.candidates.length === 0 && result.why ? { why: result.why } : {}),
     });
   }
-  return finish(
-    {
-      outcome: 'queued',
-      assignee: null,
-      queue: policy.fallbackQueue,
-      route: null,
-      strategy: null,
-      candidates: [],
-      routesTried,
-      policyVersion: policy.version,
-    },
-    { compiled, task, why: '', tried: routesTried },
-  );
+  const fallback = {
+    outcome: 'queued',
+    assignee: null,
+    queue: policy.fallbackQueue,
+    route: null,
+    strategy: null,
+  } as const;
+  return conclude({ ...fallback, candidates: [] }, '');
 }
 
 export type DecisionDraft = Omit<Decision, 'explanation'>;
@@ -83,8 +62,4 @@ export interface ExplainContext {
   task: Task;
   why: string;
   tried: RouteTrace[];
-}
-
-function finish(draft: DecisionDraft, ctx: ExplainContext): Decision {
-  return { ...draft, explanation: explain(draft, ctx) };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
 import type { SqlStore } from '../src/store/sql-store.js';
 import { type ChildServer, killChildServers, REPO, runCli, startChildServer, stopChildServer } from './support/cli.js';
-import { waitFor } from './support/server.js';
+import { waitUntilSettled } from './support/server.js';
 import { freshStoreUrl } from './support/stores.js';
 
 const DEMO = `${REPO}/examples/demo.yaml`;
@@ -41,14 +41,7 @@ describe('README quickstart on the demo config', () => {
     expect(sent.stderr).toBe('');
     expect(sent.code).toBe(0);
     expect(sent.stdout.match(/→ 202 /g)).toHaveLength(EVENTS.length);
-    await waitFor(async () => {
-      const open = await store.db
-        .selectFrom('events')
-        .select('id')
-        .where('status', 'in', ['pending', 'processing'])
-        .execute();
-      return open.length === 0;
-    });
+    await waitUntilSettled(store);
   });
 
   it('tasks shows who got each task and why', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
 import { killChildServers, startChildServer, stopChildServer } from './support/cli.js';
-import { signedHeaders, TEST_CONFIG_PATH, taskPayload, waitFor } from './support/server.js';
+import { signedHeaders, TEST_CONFIG_PATH, taskPayload, waitUntilSettled } from './support/server.js';
 import { freshStoreUrl, STORES } from './support/stores.js';
 
 const TOTAL = 1000;
@@ -53,18 +53,7 @@ for (const kind of STORES) {
       const second = await startChildServer(dbUrl, TEST_CONFIG_PATH, { SWITCHYARD_EVENT_LEASE_MS: '1000' });
       const store = await openStore(dbUrl);
       try {
-        await waitFor(
-          async () => {
-            const open = await store.db
-              .selectFrom('events')
-              .select('id')
-              .where('status', 'in', ['pending', 'processing'])
-              .execute();
-            return open.length === 0;
-          },
-          60_000,
-          'every stored event to be decided after the restart',
-        );
+        await waitUntilSettled(store, 60_000);
 
         const events = await store.db.selectFrom('events').select(['id', 'status']).execute();
         const decisions = await store.db.selectFrom('decisions').select(['event_id']).execute();

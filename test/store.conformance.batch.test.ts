@@ -2,8 +2,7 @@
  * Store.batch: the pipeline's group commit. Writes share one transaction, each isolated by a
  * savepoint; reads inside see the batch's own writes; a failed write leaves only itself out.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SqlStore } from '../src/store/sql-store.js';
+import { describe, expect, it } from 'vitest';
 import { CommitConflict, LeaseLost } from '../src/store/store.js';
 import {
   assignedTo,
@@ -15,17 +14,11 @@ import {
   TENANT,
   verifyChain,
 } from './support/store-fixtures.js';
-import { openFreshStore, STORES } from './support/stores.js';
+import { STORES, useFreshStores } from './support/stores.js';
 
 for (const kind of STORES) {
   describe(`Store conformance (${kind}): batch`, () => {
-    const opened: SqlStore[] = [];
-    const fresh = async () => {
-      const s = await openFreshStore(kind);
-      opened.push(s);
-      return s;
-    };
-    afterEach(() => Promise.all(opened.splice(0).map((s) => s.close())));
+    const fresh = useFreshStores(kind);
 
     it('commits every write of the batch together, and reads inside see earlier writes', async () => {
       const store = await fresh();

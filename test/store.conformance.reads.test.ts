@@ -3,7 +3,7 @@
  * isolation, the audit chain, snapshots and listings. Same suite for every store in STORES,
  * on a real database, a fresh one per test.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TaskNotFound } from '../src/store/queries/commit-override.js';
 import type { SqlStore } from '../src/store/sql-store.js';
 import { LeaseLost, type OverrideCommit } from '../src/store/store.js';
@@ -24,7 +24,7 @@ import {
   taskFor,
   verifyChain,
 } from './support/store-fixtures.js';
-import { openFreshStore, STORES } from './support/stores.js';
+import { STORES, useFreshStores } from './support/stores.js';
 
 const override = (taskId: string, over: Partial<OverrideCommit> = {}): OverrideCommit => ({
   tenantId: TENANT,
@@ -40,15 +40,7 @@ const override = (taskId: string, over: Partial<OverrideCommit> = {}): OverrideC
 
 for (const kind of STORES) {
   describe(`Store conformance (${kind}): follow-ups and reads`, () => {
-    const opened: SqlStore[] = [];
-    const fresh = async (): Promise<SqlStore> => {
-      const s = await openFreshStore(kind);
-      opened.push(s);
-      return s;
-    };
-    const closeAll = () => Promise.all(opened.splice(0).map((s) => s.close()));
-    afterEach(closeAll);
-    afterAll(closeAll);
+    const fresh = useFreshStores(kind);
 
     /** One task PAY-1 assigned to alice, decided from a claimed event. */
     async function withAssignedTask(store: SqlStore, tenantId = TENANT) {

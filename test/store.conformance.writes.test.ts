@@ -3,9 +3,8 @@
  * The same suite runs against every store in STORES on a real database (no mocks); each test
  * gets its own fresh database because claimEvents is not tenant-scoped.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
-import type { SqlStore } from '../src/store/sql-store.js';
 import { CommitConflict, LeaseLost } from '../src/store/store.js';
 import {
   assignedTo,
@@ -25,31 +24,26 @@ import {
   taskFor,
   verifyChain,
 } from './support/store-fixtures.js';
-import { freshStoreUrl, openFreshStore, STORES } from './support/stores.js';
+import { freshStoreUrl, STORES, useFreshStores } from './support/stores.js';
 
 for (const kind of STORES) {
   describe(`Store conformance (${kind}): writes`, () => {
-    const opened: SqlStore[] = [];
-    const fresh = async (): Promise<SqlStore> => {
-      const s = await openFreshStore(kind);
-      opened.push(s);
-      return s;
-    };
-    const closeAll = () => Promise.all(opened.splice(0).map((s) => s.close()));
-    afterEach(closeAll);
-    afterAll(closeAll);
+    const fresh = useFreshStores(kind);
 
     it('migrate is idempotent: running it again, and opening the same database again, changes nothing', async () => {
       const url = await freshStoreUrl(kind);
       const first = await openStore(url);
-      opened.push(first);
       await first.insertEvents([newEvent('PAY-1')]);
       await first.migrate();
       await first.migrate();
+      await first.close();
       const second = await openStore(url);
-      opened.push(second);
-      await second.ping();
-      expect(await countRows(second, 'events')).toBe(1);
+      try {
+        await second.ping();
+        expect(await countRows(second, 'events')).toBe(1);
+      } finally {
+        await second.close();
+      }
     });
 
     describe('insertEvents', () => {

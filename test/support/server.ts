@@ -129,3 +129,19 @@ export async function rowCounts(store: SqlStore): Promise<Record<string, number>
   }
   return out;
 }
+
+/** Wait (bounded) until no event is pending or processing: the pipeline has caught up. */
+export function waitUntilSettled(store: SqlStore, timeoutMs = 20_000): Promise<true> {
+  return waitFor(
+    async () => {
+      const open = await store.db
+        .selectFrom('events')
+        .select('id')
+        .where('status', 'in', ['pending', 'processing'])
+        .execute();
+      return open.length === 0;
+    },
+    timeoutMs,
+    'every event to be decided',
+  );
+}

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, afterEach, inject } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
 
@@ -56,4 +56,17 @@ export async function freshStoreUrl(kind: StoreKind): Promise<string> {
 
 export async function openFreshStore(kind: StoreKind): Promise<SqlStore> {
   return openStore(await freshStoreUrl(kind));
+}
+
+/** In a describe block: `fresh()` opens a new store for the current test; all are closed after each test. */
+export function useFreshStores(kind: StoreKind): () => Promise<SqlStore> {
+  const opened: SqlStore[] = [];
+  const closeAll = () => Promise.all(opened.splice(0).map((s) => s.close()));
+  afterEach(closeAll);
+  afterAll(closeAll);
+  return async () => {
+    const s = await openFreshStore(kind);
+    opened.push(s);
+    return s;
+  };
 }

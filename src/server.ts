@@ -12,6 +12,7 @@ import { installProblemHandlers } from './http/error-handler.js';
 import { intakeRoutes } from './intake/generic-route.js';
 import { GroupCommitter } from './intake/group-commit.js';
 import { Metrics } from './observability/metrics.js';
+import { BacklogDrainer } from './pipeline/backlog.js';
 import { PipelineWorker, type WorkerOptions } from './pipeline/worker.js';
 import type { Store } from './store/store.js';
 
@@ -31,6 +32,7 @@ export interface Server {
   app: FastifyInstance;
   metrics: Metrics;
   worker: PipelineWorker | null;
+  drainer: BacklogDrainer;
   committer: GroupCommitter;
   close(): Promise<void>;
 }
@@ -44,13 +46,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     await store.recordPolicyVersion(tenant.id, tenant.policy.version, tenant.policyDocument, now);
   }
 
-  const worker =
-    options.worker === false
-      ? null
-      : new PipelineWorker(
-          { store, config, metrics, log: logger.child({ component: 'pipeline' }), clock },
-          options.workerOptions,
-        );
+  const pipeline = { store, config, metrics, log: logger.child({ component: 'pipeline' }), clock };
+  const drainer = new BacklogDrainer(pipeline);
+  const worker = options.worker === false ? null : new PipelineWorker(pipeline, drainer, options.workerOptions);
   const committer = new GroupCommitter(store, (results) => {
     if (results.some((r) => r.status === 'accepted')) worker?.wake();
   });
@@ -78,7 +76,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   await app.register(operationRoutes, { store, metrics });
   if (options.http !== 'operations') {
     await app.register(intakeRoutes, { config, committer, metrics, clock });
-    await app.register(apiV1, { prefix: '/api/v1', store, config });
+    await app.register(apiV1, { prefix: '/api/v1', store, config, drainer });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }
 
@@ -87,6 +85,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     app,
     metrics,
     worker,
+    drainer,
     committer,
     async close() {
       await app.close();

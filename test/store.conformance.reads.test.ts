@@ -182,7 +182,7 @@ for (const kind of STORES) {
       expect(await store.listDecisions(B, task.id)).toEqual([]);
       expect(await store.getEvent(B, event.id)).toBeUndefined();
       expect(await store.listDeadLetters(B, 50)).toEqual({ items: [], next: null });
-      expect(await store.readSnapshot(B)).toEqual({ load: {}, away: {}, cursors: {} });
+      expect(await store.readSnapshot(B)).toEqual({ load: {}, away: {} });
       expect(await store.readAudit(B, 0, 100)).toEqual([]);
       expect(await store.auditHead(B)).toBeUndefined();
       await expect(store.commitOverride(override(task.id, { tenantId: B }))).rejects.toBeInstanceOf(TaskNotFound);
@@ -245,7 +245,7 @@ for (const kind of STORES) {
       expect((await verifyChain(store)).break).toMatchObject({ seq: 2, problem: 'hash_mismatch' });
     });
 
-    it('readSnapshot reflects member_state (open tasks, away) and route cursors', async () => {
+    it('readSnapshot reflects member_state (open tasks, away) and round-robin turns', async () => {
       const store = await fresh();
       const [e1, e2] = await ingestAndClaim(store, ['PAY-1', 'PAY-2']);
       await store.commitDecision(commitFor(e1!, assignedTo('alice', { route: 'rota', strategy: 'round_robin' })));
@@ -260,7 +260,8 @@ for (const kind of STORES) {
       expect(await store.readSnapshot(TENANT)).toEqual({
         load: { alice: 2 },
         away: { carol: true },
-        cursors: { rota: 'alice' },
+        loadByType: { alice: { bug: 2 } },
+        turns: { rota: { alice: 1 } },
       });
     });
 

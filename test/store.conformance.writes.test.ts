@@ -165,7 +165,7 @@ for (const kind of STORES) {
       it('writes task, decision, outbox, audit, load and event status together', async () => {
         const store = await fresh();
         const [ev] = await ingestAndClaim(store, ['PAY-1']);
-        const snapshot = { load: { alice: 1 }, away: { carol: true }, cursors: {} };
+        const snapshot = { load: { alice: 1 }, away: { carol: true } };
         const c = commitFor(ev!, assignedTo('alice', { load: 1 }), { snapshot, capacity: 5, now: iso(5) });
         expect(await store.commitDecision(c)).toEqual({ taskId: c.taskId, decisionId: c.decisionId });
 
@@ -222,26 +222,39 @@ for (const kind of STORES) {
           assignee: null,
           queue: 'triage',
         });
-        expect(await store.readSnapshot(TENANT)).toEqual({ load: {}, away: {}, cursors: {} });
+        expect(await store.readSnapshot(TENANT)).toEqual({ load: {}, away: {} });
       });
 
-      it('a round-robin decision moves the route cursor by compare-and-set', async () => {
+      it('a round-robin decision takes the route’s next turn by compare-and-set', async () => {
         const store = await fresh();
         const evs = await ingestAndClaim(store, ['A', 'B', 'C', 'D']);
         const rr = (who: string) => assignedTo(who, { route: 'rota', strategy: 'round_robin' });
-        await store.commitDecision(commitFor(evs[0]!, rr('alice'), { cursorSeen: null }));
-        expect((await store.readSnapshot(TENANT)).cursors).toEqual({ rota: 'alice' });
+        await store.commitDecision(commitFor(evs[0]!, rr('alice'), { turnSeen: 0 }));
+        expect((await store.readSnapshot(TENANT)).turns).toEqual({ rota: { alice: 1 } });
 
         const before = await footprint(store);
-        const stale = store.commitDecision(commitFor(evs[1]!, rr('bob'), { cursorSeen: null }));
+        const stale = store.commitDecision(commitFor(evs[1]!, rr('bob'), { turnSeen: 0 }));
         await expect(stale).rejects.toEqual(new CommitConflict('cursor'));
-        const wrong = store.commitDecision(commitFor(evs[2]!, rr('bob'), { cursorSeen: 'dave' }));
-        await expect(wrong).rejects.toMatchObject({ name: 'CommitConflict', why: 'cursor' });
+        const ahead = store.commitDecision(commitFor(evs[2]!, rr('bob'), { turnSeen: 5 }));
+        await expect(ahead).rejects.toMatchObject({ name: 'CommitConflict', why: 'cursor' });
         expect(await footprint(store)).toEqual(before);
         expect((await store.getEvent(TENANT, evs[1]!.id))?.status).toBe('processing');
 
-        await store.commitDecision(commitFor(evs[3]!, rr('bob'), { cursorSeen: 'alice' }));
-        expect((await store.readSnapshot(TENANT)).cursors).toEqual({ rota: 'bob' });
+        await store.commitDecision(commitFor(evs[3]!, rr('bob'), { turnSeen: 1 }));
+        expect((await store.readSnapshot(TENANT)).turns).toEqual({ rota: { alice: 1, bob: 2 } });
+      });
+
+      it('a per-type capacity is enforced on top of the total', async () => {
+        const store = await fresh();
+        const evs = await ingestAndClaim(store, ['I-1', 'I-2', 'B-1']);
+        const typed = (ev: (typeof evs)[number], type: string) =>
+          commitFor(ev, assignedTo('alice'), { capacity: 5, typeCapacity: 1, task: { ...taskFor(ev.id), type } });
+        await store.commitDecision(typed(evs[0]!, 'incident'));
+        await expect(store.commitDecision(typed(evs[1]!, 'incident'))).rejects.toMatchObject({ why: 'capacity' });
+        await store.commitDecision(typed(evs[2]!, 'bug'));
+        const snapshot = await store.readSnapshot(TENANT);
+        expect(snapshot.load).toEqual({ alice: 2 });
+        expect(snapshot.loadByType).toEqual({ alice: { incident: 1, bug: 1 } });
       });
 
       it('a full assignee rejects the commit with CommitConflict("capacity") and writes nothing', async () => {

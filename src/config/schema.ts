@@ -40,13 +40,41 @@ export const IntegrationSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const Weekday = Type.Unsafe<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>({
+  type: 'string',
+  enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+});
+const Clock = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$', description: 'HH:mm local time' });
+const LocalDate = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' });
+const Moment = Type.String({ description: 'YYYY-MM-DD (a whole local day) or an RFC 3339 instant' });
+const Zone = Type.String({ minLength: 1, description: 'IANA time zone, e.g. Europe/Paris' });
+
+const WeeklyHoursFields = {
+  days: Type.Array(Weekday, { minItems: 1 }),
+  start: Clock,
+  end: Clock,
+};
+
 export const MemberSchema = Type.Object(
   {
     id: Id,
     name: Type.Optional(Type.String()),
     capacity: Type.Integer({ minimum: 0, default: 10 }),
-    skills: Type.Optional(Type.Array(Type.String())),
-    timezone: Type.Optional(Type.String()),
+    capacityByType: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
+    skills: Type.Optional(
+      Type.Union(
+        [
+          Type.Array(Type.String({ minLength: 1 })),
+          Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 5 })),
+        ],
+        {
+          description: 'a list of skills (level 3 each), or { skill: level 1–5 }',
+        },
+      ),
+    ),
+    timezone: Type.Optional(Zone),
+    workingHours: Type.Optional(Type.Object(WeeklyHoursFields, { additionalProperties: false })),
+    leave: Type.Optional(Type.Array(Type.Object({ from: Moment, to: Moment }, { additionalProperties: false }))),
     handles: Type.Optional(
       Type.Object(
         {
@@ -61,24 +89,103 @@ export const MemberSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const TeamSchema = Type.Object(
-  { id: Id, name: Type.Optional(Type.String()), members: Type.Array(Id, { minItems: 1 }) },
+const RotationSchema = Type.Object(
+  {
+    name: Id,
+    members: Type.Array(Id, { minItems: 1 }),
+    every: Type.Integer({ minimum: 1, default: 1 }),
+    unit: Type.Unsafe<'hours' | 'days' | 'weeks'>({ type: 'string', enum: ['hours', 'days', 'weeks'] }),
+    handoff: Type.String({
+      pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$',
+      description: 'local YYYY-MM-DDTHH:mm of the first hand-off',
+    }),
+    timeZone: Type.Optional(Zone),
+  },
   { additionalProperties: false },
 );
+
+export const TeamSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.Optional(Type.String()),
+    members: Type.Array(Id, { minItems: 1 }),
+    timezone: Type.Optional(Zone),
+    businessHours: Type.Optional(
+      Type.Object(
+        { ...WeeklyHoursFields, holidays: Type.Optional(Type.Array(LocalDate)) },
+        { additionalProperties: false },
+      ),
+    ),
+    onCall: Type.Optional(
+      Type.Object(
+        {
+          layers: Type.Array(RotationSchema, { minItems: 1 }),
+          overrides: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  member: Id,
+                  covers: Id,
+                  from: Type.String({ format: 'date-time' }),
+                  to: Type.String({ format: 'date-time' }),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    escalation: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+
+export const STRATEGY_NAMES = ['direct', 'round_robin', 'least_loaded', 'skills', 'on_call', 'sticky'] as const;
 
 export const RouteSchema = Type.Object(
   {
     name: Id,
     when: Type.Optional(Type.Object({}, { additionalProperties: true })),
-    // An enum rather than a union of literals: one error listing the allowed values, not three.
-    strategy: Type.Unsafe<'direct' | 'round_robin' | 'least_loaded'>({
-      type: 'string',
-      enum: ['direct', 'round_robin', 'least_loaded'],
-    }),
+    // An enum rather than a union of literals: one error listing the allowed values, not six.
+    strategy: Type.Unsafe<(typeof STRATEGY_NAMES)[number]>({ type: 'string', enum: [...STRATEGY_NAMES] }),
     teams: Type.Optional(Type.Array(Id)),
     members: Type.Optional(Type.Array(Id)),
     assignee: Type.Optional(Id),
+    skills: Type.Optional(
+      Type.Object(
+        {
+          required: Type.Optional(Type.Array(Type.String())),
+          preferred: Type.Optional(Type.Array(Type.String())),
+          minLevel: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+          weights: Type.Optional(
+            Type.Object(
+              {
+                level: Type.Optional(Type.Number({ minimum: 0 })),
+                preferred: Type.Optional(Type.Number({ minimum: 0 })),
+                load: Type.Optional(Type.Number({ minimum: 0 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    during: Type.Optional(
+      Type.Unsafe<'business_hours' | 'outside_business_hours'>({
+        type: 'string',
+        enum: ['business_hours', 'outside_business_hours'],
+      }),
+    ),
+    hoursTeam: Type.Optional(Id),
+    requireSkills: Type.Optional(Type.Array(Type.String())),
+    excludeOffHours: Type.Optional(Type.Boolean()),
+    ignoreCapacity: Type.Optional(Type.Boolean()),
+    boost: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
     queueIfNoneEligible: Type.Optional(Id),
+    escalateTo: Type.Optional(Id),
   },
   { additionalProperties: false },
 );
@@ -109,3 +216,5 @@ export type ConfigFile = Static<typeof ConfigSchema>;
 export type TenantFile = Static<typeof TenantSchema>;
 export type IntegrationFile = Static<typeof IntegrationSchema>;
 export type RouteFile = Static<typeof RouteSchema>;
+export type MemberFile = Static<typeof MemberSchema>;
+export type TeamFile = Static<typeof TeamSchema>;

@@ -11,7 +11,9 @@ import {
   type Route,
   type Team,
 } from '../core/index.js';
-import { validateCondition } from '../policy/validate-condition.js';
+import { buildMember, buildRoute, buildTeam } from './build-roster.js';
+import { checkMembers, checkTeams } from './check-roster.js';
+import { checkRoutes } from './check-routes.js';
 import type { Integration, SigningSecret, Tenant } from './model.js';
 import type { IntegrationFile, TenantFile } from './schema.js';
 
@@ -33,33 +35,12 @@ export function checkTenant(t: TenantFile): Problem[] {
   duplicates(t.policy.routes, 'name', 'routes');
 
   const members = new Set(t.members.map((m) => m.id));
-  const teams = new Set((t.teams ?? []).map((x) => x.id));
-  (t.teams ?? []).forEach((team, i) => {
-    team.members.forEach((m, j) => {
-      if (!members.has(m)) problems.push([['teams', i, 'members', j], `unknown member "${m}"`]);
-    });
-  });
-  t.policy.routes.forEach((r, i) => {
-    const at = ['policy', 'routes', i];
-    r.teams?.forEach((x, j) => {
-      if (!teams.has(x)) problems.push([[...at, 'teams', j], `unknown team "${x}"`]);
-    });
-    r.members?.forEach((x, j) => {
-      if (!members.has(x)) problems.push([[...at, 'members', j], `unknown member "${x}"`]);
-    });
-    if (r.assignee !== undefined && !members.has(r.assignee)) {
-      problems.push([[...at, 'assignee'], `unknown member "${r.assignee}"`]);
-    }
-    if (r.strategy === 'direct' && (r.teams || r.members)) {
-      problems.push([[...at, 'strategy'], "direct routes name an assignee (or use the task's), not teams or members"]);
-    }
-    if (r.strategy !== 'direct' && !r.teams?.length && !r.members?.length) {
-      problems.push([[...at, 'strategy'], `${r.strategy} needs candidates: list teams or members`]);
-    }
-    if (r.when !== undefined) {
-      for (const [p, m] of validateCondition(r.when)) problems.push([[...at, 'when', ...p], m]);
-    }
-  });
+  const teams = new Map((t.teams ?? []).map((x) => [x.id, x]));
+  problems.push(
+    ...checkMembers(t.members),
+    ...checkTeams(t.teams ?? [], members),
+    ...checkRoutes(t.policy.routes, members, teams),
+  );
   t.integrations.forEach((integ, i) => {
     problems.push(...checkIntegration(integ).map(([p, m]): Problem => [['integrations', i, ...p], m]));
   });
@@ -92,29 +73,15 @@ function decodeSecret(value: string): Buffer {
 }
 
 export function buildTenant(t: TenantFile): Tenant {
-  const members = new Map<string, Member>(
-    t.members.map((m) => [
-      m.id,
-      {
-        id: m.id,
-        name: m.name ?? m.id,
-        capacity: m.capacity,
-        skills: m.skills ?? [],
-        timezone: m.timezone,
-        handles: m.handles ?? {},
-      },
-    ]),
-  );
-  const teams = new Map<string, Team>(
-    (t.teams ?? []).map((x) => [x.id, { id: x.id, name: x.name ?? x.id, members: x.members }]),
-  );
+  const members = new Map<string, Member>(t.members.map((m) => [m.id, buildMember(m)]));
+  const teams = new Map<string, Team>((t.teams ?? []).map((x) => [x.id, buildTeam(x)]));
   const roster: Roster = { members, teams };
   const policyDocument = { policy: t.policy, members: t.members, teams: t.teams ?? [] };
   const version = `pv_${createHash('sha256').update(canonicalJson(policyDocument)).digest('hex').slice(0, 16)}`;
   const policy: Policy = {
     version,
     fallbackQueue: t.policy.fallbackQueue,
-    routes: t.policy.routes.map((r) => ({ ...r, when: r.when as Condition | undefined }) satisfies Route),
+    routes: t.policy.routes.map(buildRoute),
   };
   const integrations = new Map<string, Integration>(t.integrations.map((i) => [i.id, buildIntegration(i)]));
   return {

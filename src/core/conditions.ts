@@ -2,10 +2,10 @@
  * `when` conditions, compiled once per policy into plain predicates so decide() never
  * parses or builds a RegExp on the hot path.
  */
-import type { Condition, FieldCondition, Scalar } from './policy.js';
+import type { ClockCondition, Condition, FieldCondition, Scalar, Snapshot } from './policy.js';
 import type { Task } from './task.js';
 
-export type Predicate = (task: Task) => boolean;
+export type Predicate = (task: Task, snapshot: Snapshot) => boolean;
 
 const OPERATORS = ['eq', 'in', 'contains', 'matches', 'gte', 'lte'] as const;
 type Operator = (typeof OPERATORS)[number];
@@ -19,16 +19,17 @@ export function compileCondition(c: Condition | undefined): Predicate {
   if (c === undefined) return () => true;
   if ('all' in c) {
     const parts = c.all.map(compileCondition);
-    return (t) => parts.every((p) => p(t));
+    return (t, s) => parts.every((p) => p(t, s));
   }
   if ('any' in c) {
     const parts = c.any.map(compileCondition);
-    return (t) => parts.some((p) => p(t));
+    return (t, s) => parts.some((p) => p(t, s));
   }
   if ('not' in c) {
     const inner = compileCondition(c.not);
-    return (t) => !inner(t);
+    return (t, s) => !inner(t, s);
   }
+  if ('clock' in c) return compileClock(c);
   return compileField(c);
 }
 
@@ -68,6 +69,26 @@ function compileField(c: FieldCondition): Predicate {
   throw new Error(`condition on ${field} has no operator`);
 }
 
+/** Weekday and local time in a team's zone, read from the snapshot's clocks (computed from `now`). */
+function compileClock(c: ClockCondition): Predicate {
+  const { team, weekdays, between } = c.clock;
+  const days = weekdays ? new Set(weekdays) : null;
+  const window = between ? [minutesOf(between[0]), minutesOf(between[1])] : null;
+  return (_t, s) => {
+    const clock = s.clocks?.[team];
+    if (!clock) return false;
+    if (days && !days.has(clock.weekday)) return false;
+    if (!window) return true;
+    const [from, to] = window as [number, number];
+    return from < to ? clock.minutes >= from && clock.minutes < to : clock.minutes >= from || clock.minutes < to;
+  };
+}
+
+export function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
 /** Numbers compare numerically; strings that are both RFC 3339 times compare as instants. */
 function compareWith(read: (t: Task) => unknown, bound: number | string, ok: (cmp: number) => boolean): Predicate {
   if (typeof bound === 'number') {
@@ -92,6 +113,13 @@ export function describeCondition(c: Condition | undefined): string {
   if ('all' in c) return c.all.map((x) => wrap(x)).join(' and ');
   if ('any' in c) return c.any.map((x) => wrap(x)).join(' or ');
   if ('not' in c) return `not ${wrap(c.not)}`;
+  if ('clock' in c) {
+    const parts = [
+      c.clock.weekdays ? `on ${c.clock.weekdays.join('/')}` : '',
+      c.clock.between ? `between ${c.clock.between[0]} and ${c.clock.between[1]}` : '',
+    ];
+    return `${c.clock.team} local time is ${parts.filter(Boolean).join(' ') || 'any time'}`;
+  }
   const op = operatorOf(c);
   const value = (c as Record<string, unknown>)[op];
   const symbol: Record<Operator, string> = {

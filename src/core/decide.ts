@@ -15,24 +15,40 @@ import type { Task } from './task.js';
 export function decide(task: Task, snapshot: Snapshot, compiled: CompiledPolicy, _now: Date): Decision {
   const { policy, roster } = compiled;
   const routesTried: RouteTrace[] = [];
+  let boost = 0;
   const conclude = (
-    outcome: Pick<Decision, 'outcome' | 'assignee' | 'queue' | 'route' | 'strategy' | 'candidates'>,
+    outcome: Pick<Decision, 'outcome' | 'assignee' | 'queue' | 'route' | 'strategy' | 'candidates' | 'escalated'>,
     why: string,
   ): Decision => {
-    const draft: DecisionDraft = { ...outcome, routesTried, policyVersion: policy.version };
+    // A queued task ranks by the strongest VIP/priority boost among the routes it matched.
+    const queuedBoost = outcome.outcome === 'queued' && boost > 0 ? { boost } : {};
+    const draft: DecisionDraft = { ...outcome, ...queuedBoost, routesTried, policyVersion: policy.version };
     return { ...draft, explanation: explain(draft, { compiled, task, why, tried: routesTried }) };
   };
   for (const cr of compiled.routes) {
     const { route } = cr;
-    if (!cr.matches(task)) {
+    if (!cr.matches(task, snapshot)) {
       routesTried.push({ route: route.name, matched: false });
       continue;
     }
+    boost = Math.max(boost, route.boost ?? 0);
     const result = STRATEGIES[route.strategy]({ route: cr, task, roster, snapshot });
     const common = { route: route.name, strategy: route.strategy, candidates: result.candidates };
     if (result.assignee !== null) {
       routesTried.push({ route: route.name, matched: true, outcome: 'assigned' });
-      return conclude({ outcome: 'assigned', assignee: result.assignee, queue: null, ...common }, result.why);
+      const escalated = result.escalated ? { escalated: true } : {};
+      return conclude(
+        { outcome: 'assigned', assignee: result.assignee, queue: null, ...common, ...escalated },
+        result.why,
+      );
+    }
+    if (route.escalateTo && !snapshot.away[route.escalateTo] && !snapshot.onLeave?.[route.escalateTo]) {
+      routesTried.push({ route: route.name, matched: true, outcome: 'assigned' });
+      const why = `nobody was eligible, so the route escalated to ${route.escalateTo}`;
+      return conclude(
+        { outcome: 'assigned', assignee: route.escalateTo, queue: null, ...common, escalated: true },
+        why,
+      );
     }
     if (route.queueIfNoneEligible) {
       routesTried.push({ route: route.name, matched: true, outcome: 'queued' });

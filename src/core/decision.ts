@@ -2,14 +2,19 @@
 import type { StrategyName } from './policy.js';
 
 export type ExclusionReason =
-  | { code: 'at_capacity'; load: number; capacity: number }
+  | { code: 'at_capacity'; load: number; capacity: number; type?: string }
   | { code: 'away' }
+  | { code: 'on_leave' }
+  | { code: 'off_hours' }
+  | { code: 'missing_skill'; skill: string; level?: number; minLevel?: number }
   | { code: 'unknown_member' };
 
 export interface Candidate {
   memberId: string;
   /** Present for eligible candidates: higher is better. */
   score?: number;
+  /** How the score was made up (skills: level, preferred, load), each already weighted. */
+  breakdown?: Record<string, number>;
   excluded?: ExclusionReason;
 }
 
@@ -34,5 +39,9 @@ export interface Decision {
   candidates: Candidate[];
   routesTried: RouteTrace[];
   policyVersion: string;
+  /** Set when nobody was eligible and the route's escalateTo (or the team's escalation) took the task. */
+  escalated?: boolean;
+  /** The route's VIP/priority boost: while queued, the task ranks this much more urgent. */
+  boost?: number;
   explanation: string;
 }

@@ -6,9 +6,17 @@ import type { Candidate, ExclusionReason } from './decision.js';
 export function describeExclusion(reason: ExclusionReason): string {
   switch (reason.code) {
     case 'at_capacity':
-      return `at capacity ${reason.load}/${reason.capacity}`;
+      return `at capacity ${reason.load}/${reason.capacity}${reason.type ? ` for ${reason.type} tasks` : ''}`;
     case 'away':
       return 'away';
+    case 'on_leave':
+      return 'on leave';
+    case 'off_hours':
+      return 'outside working hours';
+    case 'missing_skill':
+      return reason.level === undefined
+        ? `missing skill \`${reason.skill}\``
+        : `skill \`${reason.skill}\` at level ${reason.level}, below ${reason.minLevel}`;
     case 'unknown_member':
       return 'not a known member';
   }
@@ -27,9 +35,16 @@ export function explain(d: DecisionDraft, ctx: ExplainContext): string {
   const skipped = ctx.tried.filter((t) => !t.matched).map((t) => t.route);
   const empty = ctx.tried.filter((t) => t.matched && t.outcome === 'no_eligible_candidate');
 
-  const because = (route: string) => {
-    const when = routeByName.get(route)?.when;
-    return when ? `the task matched ${describeCondition(when)}` : 'it is a catch-all route';
+  const because = (name: string) => {
+    const route = routeByName.get(name);
+    const hours =
+      route?.during === 'business_hours'
+        ? ' during business hours'
+        : route?.during === 'outside_business_hours'
+          ? ' outside business hours'
+          : '';
+    if (route?.when) return `the task matched ${describeCondition(route.when)}${hours}`;
+    return hours ? `it takes every task${hours}` : 'it is a catch-all route';
   };
   if (d.outcome === 'assigned' && d.route) {
     const name = ctx.compiled.roster.members.get(d.assignee ?? '')?.name ?? d.assignee;

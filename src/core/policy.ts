@@ -1,9 +1,23 @@
 /** Policy and roster types as decide() sees them: already validated and compiled. */
+import type {
+  BusinessHours,
+  Leave,
+  LocalClock,
+  OnCallEntry,
+  OnCallSchedule,
+  Weekday,
+  WeeklyHours,
+} from './schedule/types.js';
 import type { TaskField } from './task.js';
 
 export type Scalar = string | number | boolean;
 
-export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | FieldCondition;
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | FieldCondition
+  | ClockCondition;
 
 export type FieldCondition = { field: TaskField } & (
   | { eq: Scalar }
@@ -14,20 +28,65 @@ export type FieldCondition = { field: TaskField } & (
   | { lte: number | string }
 );
 
-export type StrategyName = 'direct' | 'round_robin' | 'least_loaded';
+/** Time of day and weekday in a team's zone: `{ clock: { team: payments, weekdays: [sat, sun] } }`. */
+export interface ClockCondition {
+  clock: {
+    team: string;
+    weekdays?: Weekday[];
+    /** Local [from, to) as HH:mm; to ≤ from wraps past midnight. */
+    between?: [string, string];
+  };
+}
+
+export type StrategyName = 'direct' | 'round_robin' | 'least_loaded' | 'skills' | 'on_call' | 'sticky';
+
+export interface SkillWeights {
+  /** Weight of the average level (1–5, scaled to 0–1) over the required skills. */
+  level: number;
+  /** Weight of the share of preferred skills the member has. */
+  preferred: number;
+  /** Weight of free capacity (1 − load/capacity). */
+  load: number;
+}
+
+export interface SkillsSpec {
+  /** Members without all of these (at minLevel or above) are excluded. */
+  required: string[];
+  preferred: string[];
+  minLevel: number;
+  weights: SkillWeights;
+}
 
 export interface Route {
-  /** Unique within the policy; decisions and round-robin cursors name it. */
+  /** Unique within the policy; decisions and round-robin turns name it. */
   name: string;
   when?: Condition;
   strategy: StrategyName;
-  /** Candidate pool: members of these teams plus these members (round_robin, least_loaded). */
+  /** Candidate pool: members of these teams plus these members (round_robin, least_loaded, skills). on_call: the first team's schedule. direct and sticky name their own candidates. */
   teams?: string[];
   members?: string[];
   /** direct: this member; when absent, the task's requestedAssignee. */
   assignee?: string;
+  /** skills: what to score on. */
+  skills?: SkillsSpec;
+
+  // Modifiers
+  /** Match only while the hours team is inside (or outside) its business hours. */
+  during?: 'business_hours' | 'outside_business_hours';
+  /** Whose business hours `during` means; default the route's first team. */
+  hoursTeam?: string;
+  /** Candidates must have all of these skills (any level). */
+  requireSkills?: string[];
+  /** Candidates outside their own working hours are excluded. */
+  excludeOffHours?: boolean;
+  /** Assign even to members at capacity (default: true for on_call, false otherwise). */
+  ignoreCapacity?: boolean;
+  /** VIP/priority boost: while queued, the task ranks as if its priority were this much more urgent. */
+  boost?: number;
   /** When the route matches but nobody is eligible: wait in this queue instead of trying the next route. */
   queueIfNoneEligible?: string;
+  /** When the route matches but nobody is eligible: assign to this member instead (capacity not checked). */
+  escalateTo?: string;
 }
 
 export interface Policy {
@@ -43,8 +102,13 @@ export interface Member {
   name: string;
   /** Max open tasks; a member at capacity is never chosen by a strategy. */
   capacity: number;
-  skills: string[];
-  timezone?: string;
+  /** Optional tighter limits per task type, e.g. { incident: 2 }. */
+  capacityByType: Record<string, number>;
+  /** Skill → level 1..5. */
+  skills: Record<string, number>;
+  timezone: string;
+  workingHours?: WeeklyHours;
+  leave: Leave[];
   handles: { slack?: string; jira?: string; github?: string };
 }
 
@@ -52,6 +116,11 @@ export interface Team {
   id: string;
   name: string;
   members: string[];
+  timezone: string;
+  businessHours?: BusinessHours;
+  onCall?: OnCallSchedule;
+  /** Who is paged when every on-call layer is unavailable. */
+  escalation?: string;
 }
 
 /** The roster decide() routes over, indexed once when the config is loaded. */
@@ -60,12 +129,31 @@ export interface Roster {
   teams: ReadonlyMap<string, Team>;
 }
 
-/** Mutable state decide() reads, captured by the pipeline just before deciding. */
+/**
+ * Mutable state decide() reads, captured by the pipeline just before deciding and stored with
+ * the decision, so replay sees exactly what decide() saw. Schedule-derived fields (on call,
+ * hours, leave, clocks) are computed from the config and `now` by src/core/schedule.
+ */
 export interface Snapshot {
   /** Open tasks per member id (absent = 0). */
   load: Record<string, number>;
-  /** Members flagged away (absent = available). */
+  /** Open tasks per member per task type, for capacityByType (absent = 0). */
+  loadByType?: Record<string, Record<string, number>>;
+  /** Members flagged away through the API (absent = available). */
   away: Record<string, boolean>;
-  /** Last member assigned by each round-robin route (absent = none yet). */
-  cursors: Record<string, string>;
+  /** Round-robin: per route, the turn number of each member's last assignment. */
+  turns?: Record<string, Record<string, number>>;
+  /** Legacy round-robin cursor (last member assigned per route); kept readable for old snapshots. */
+  cursors?: Record<string, string>;
+  /** Per team: who is on call now, one entry per layer in layer order. */
+  onCall?: Record<string, OnCallEntry[]>;
+  onLeave?: Record<string, boolean>;
+  /** Members outside their own working hours now. */
+  offHours?: Record<string, boolean>;
+  /** Per team: inside business hours now. */
+  teamOpen?: Record<string, boolean>;
+  /** Per team: local weekday and time now. */
+  clocks?: Record<string, LocalClock>;
+  /** Assignees of the tasks this task names as related (externalId → member), for sticky. */
+  related?: Record<string, string>;
 }

@@ -17,6 +17,12 @@ export const TaskSchema = Type.Object(
     customerTier: Type.Optional(Type.String({ maxLength: 100 })),
     requestedAssignee: Type.Optional(Type.String({ maxLength: 200, description: 'A member id' })),
     dueAt: Type.Optional(Type.String({ format: 'date-time' })),
+    relatedTo: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        maxItems: 20,
+        description: 'External ids of earlier or related tasks; the sticky strategy prefers their assignee',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -34,5 +40,6 @@ export const TASK_FIELDS = [
   'customerTier',
   'requestedAssignee',
   'dueAt',
+  'relatedTo',
 ] as const satisfies readonly (keyof Task)[];
 export type TaskField = (typeof TASK_FIELDS)[number];

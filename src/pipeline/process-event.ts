@@ -1,22 +1,10 @@
-/**
- * Claimed events through normalize → decide → commit. Every event ends in exactly one of: a
- * committed decision, a merge into the existing task, a dead letter with its reason, or
- * released for a later attempt (unexpected error). Nothing is dropped.
- *
- * A claimed batch is committed as one transaction (Store.batch), each event's writes under
- * its own savepoint: the same group commit intake uses, so a decision does not cost a disk
- * flush of its own. Transforms run before the transaction opens; inside it there is only
- * store work and the pure decide().
- */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppConfig, Tenant } from '../config/model.js';
-import { canonicalJson, type Decision, decide, type Task } from '../core/index.js';
+import type { Decision, Task } from '../core/index.js';
 import type { Metrics } from '../observability/metrics.js';
-import { newId } from '../store/ids.js';
 import { type ClaimedEvent, CommitConflict, LeaseLost, type PipelineWrites, type Store } from '../store/store.js';
+import { makeDecision } from './make-decision.js';
 import { normalize } from './normalize.js';
-import { sideEffectsOf } from './side-effects.js';
 
 /** An event that keeps failing unexpectedly is dead-lettered after this many claims. */
 export const MAX_ATTEMPTS = 5;
@@ -99,45 +87,14 @@ async function route(
       await w.mergeIntoTask(event, existing, task, deps.clock().toISOString());
       return { kind: 'merged', event };
     }
-    const snapshot = await w.readSnapshot(event.tenantId);
-    const now = deps.clock();
-    const started = performance.now();
-    const decision = decide(task, snapshot, tenant.compiled, now);
-    deps.metrics.decideDuration.observe((performance.now() - started) / 1000);
-    const ids = { taskId: newId(), decisionId: newId() };
-    const assignee = decision.assignee ? tenant.roster.members.get(decision.assignee) : undefined;
-    const hash = inputHash(task, snapshot, decision.policyVersion, now);
+    const record = await makeDecision(w, tenant, task, deps.clock(), {
+      eventId: event.id,
+      trigger: 'event',
+      metrics: deps.metrics,
+    });
+    const decision = record.decision;
     try {
-      await w.commitDecision({
-        event,
-        ...ids,
-        task,
-        decision,
-        snapshot,
-        inputHash: hash,
-        assigneeCapacity: assignee?.capacity ?? null,
-        cursorSeen: decision.route ? (snapshot.cursors[decision.route] ?? null) : null,
-        outbox: sideEffectsOf(decision, task, ids, tenant.roster),
-        audit: {
-          kind: 'decision',
-          subject: ids.decisionId,
-          data: {
-            taskId: ids.taskId,
-            eventId: event.id,
-            externalId: task.externalId,
-            outcome: decision.outcome,
-            assignee: decision.assignee,
-            queue: decision.queue,
-            route: decision.route,
-            strategy: decision.strategy,
-            policyVersion: decision.policyVersion,
-            functionVersions: [],
-            candidates: decision.candidates,
-            inputHash: hash,
-          },
-        },
-        now: now.toISOString(),
-      });
+      await w.commitDecision({ event, ...record });
     } catch (e) {
       if (e instanceof CommitConflict) {
         deps.metrics.commitConflicts.inc({ why: e.why });
@@ -175,11 +132,4 @@ async function report(deps: PipelineDeps, o: Outcome): Promise<void> {
     default:
       return;
   }
-}
-
-/** What decide() saw, hashed: the same input must always give the same decision (invariant 3). */
-export function inputHash(task: Task, snapshot: unknown, policyVersion: string, now: Date): string {
-  return createHash('sha256')
-    .update(canonicalJson({ task, snapshot, policyVersion, now: now.toISOString() }))
-    .digest('hex');
 }

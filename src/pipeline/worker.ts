@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { newId } from '../store/ids.js';
+import type { BacklogDrainer } from './backlog.js';
 import { type PipelineDeps, processBatch } from './process-event.js';
 
 export interface WorkerOptions {
@@ -13,6 +14,8 @@ export interface WorkerOptions {
   /** How long a claimed event stays ours before another worker may take it over. */
   leaseMs?: number;
   pollMs?: number;
+  /** How often to re-check the backlog for time-based changes (shifts, working hours, leave ending). */
+  drainEveryMs?: number;
 }
 
 export class PipelineWorker {
@@ -24,11 +27,15 @@ export class PipelineWorker {
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly drainEveryMs: number;
+  private lastDrain = 0;
 
   constructor(
     private readonly deps: PipelineDeps,
+    private readonly drainer: BacklogDrainer,
     options: WorkerOptions = {},
   ) {
+    this.drainEveryMs = options.drainEveryMs ?? 15_000;
     this.batchSize = options.batchSize ?? 64;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 250;
@@ -66,6 +73,10 @@ export class PipelineWorker {
         break;
       }
       await processBatch(this.deps, claimed);
+      if (Date.now() - this.lastDrain >= this.drainEveryMs) {
+        this.lastDrain = Date.now();
+        await this.drainer.drainAll();
+      }
       // Let intake answer the requests that arrived meanwhile: SQLite commits block the event loop.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (claimed.length < this.batchSize && !this.woken && this.running) await this.sleep();

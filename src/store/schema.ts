@@ -31,11 +31,16 @@ export interface TasksTable {
   external_id: string;
   integration: string;
   title: string;
-  /** assigned | queued */
+  /** assigned | acknowledged | queued | closed | cancelled */
   status: string;
   assignee: string | null;
   queue: string | null;
   priority: number | null;
+  type: string | null;
+  due_at: string | null;
+  /** Backlog order while queued: priority (default 3) minus any VIP boost, at least 0. */
+  queue_rank: number | null;
+  closed_at: string | null;
   /** The canonical Task as JSON. */
   task: string;
   current_decision_id: string;
@@ -79,7 +84,25 @@ export interface MemberStateTable {
 export interface RouteCursorsTable {
   tenant_id: string;
   route: string;
+  /** The member the route assigned last. */
   member_id: string;
+  /** The route's turn counter: +1 per assignment, compared-and-set. */
+  turn: Generated<number>;
+}
+
+export interface RouteTurnsTable {
+  tenant_id: string;
+  route: string;
+  member_id: string;
+  /** The route's turn at which this member was last assigned. */
+  turn: number;
+}
+
+export interface MemberTypeLoadTable {
+  tenant_id: string;
+  member_id: string;
+  task_type: string;
+  open_tasks: number;
 }
 
 export interface AuditLogTable {
@@ -148,6 +171,8 @@ export interface Database {
   decisions: DecisionsTable;
   member_state: MemberStateTable;
   route_cursors: RouteCursorsTable;
+  route_turns: RouteTurnsTable;
+  member_type_load: MemberTypeLoadTable;
   audit_log: AuditLogTable;
   audit_heads: AuditHeadsTable;
   outbox: OutboxTable;

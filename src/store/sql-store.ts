@@ -7,13 +7,15 @@ import type { Snapshot, Task } from '../core/index.js';
 import type { StoreDialect } from './dialect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as openEventsIndex from './migrations/0002-open-events-index.js';
+import * as routingState from './migrations/0003-routing-state.js';
 import { appendAudit } from './queries/append-audit.js';
-import { BatchWrites, findTaskByExternalId, readSnapshot } from './queries/batch-writes.js';
+import { assigneesOf, BatchWrites, findTaskByExternalId, readSnapshot } from './queries/batch-writes.js';
 import { claimEvents } from './queries/claim-events.js';
 import { commitDecision } from './queries/commit-decision.js';
 import { commitOverride } from './queries/commit-override.js';
 import { deadLetterEvent, mergeIntoTask, releaseEvent } from './queries/event-outcomes.js';
 import { insertEvents } from './queries/insert-events.js';
+import { commitRedecision, listBacklog, setAway, transitionTask } from './queries/task-lifecycle.js';
 import { toDecisionRow, toEventRow, toTaskRow } from './rows.js';
 import type { Database } from './schema.js';
 import type {
@@ -30,12 +32,18 @@ import type {
   OverrideCommit,
   Page,
   PipelineWrites,
+  RedecisionCommit,
   Store,
   TaskFilter,
   TaskRow,
+  TaskTransition,
 } from './store.js';
 
-const MIGRATIONS: Record<string, Migration> = { '0001-initial': initial, '0002-open-events-index': openEventsIndex };
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': initial,
+  '0002-open-events-index': openEventsIndex,
+  '0003-routing-state': routingState,
+};
 
 export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
@@ -84,6 +92,10 @@ export class SqlStore implements Store {
     return readSnapshot(this.db, tenantId);
   }
 
+  assigneesOf(tenantId: string, externalIds: string[]): Promise<Record<string, string>> {
+    return assigneesOf(this.db, tenantId, externalIds);
+  }
+
   commitDecision(c: DecisionCommit): Promise<CommittedDecision> {
     return this.db.transaction().execute((trx) => commitDecision(this.d, trx, c));
   }
@@ -94,6 +106,22 @@ export class SqlStore implements Store {
 
   deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
     return this.db.transaction().execute((trx) => deadLetterEvent(this.d, trx, event, reason, now));
+  }
+
+  listBacklog(tenantId: string, limit: number): Promise<TaskRow[]> {
+    return listBacklog(this.db, tenantId, limit);
+  }
+
+  commitRedecision(c: RedecisionCommit): Promise<void> {
+    return this.db.transaction().execute((trx) => commitRedecision(this.d, trx, c));
+  }
+
+  transitionTask(t: TaskTransition): Promise<TaskRow> {
+    return this.db.transaction().execute((trx) => transitionTask(this.d, trx, t));
+  }
+
+  setAway(a: { tenantId: string; memberId: string; away: boolean; actor: string; now: string }): Promise<boolean> {
+    return this.db.transaction().execute((trx) => setAway(this.d, trx, a));
   }
 
   batch<T>(fn: (w: PipelineWrites) => Promise<T>): Promise<T> {

@@ -46,12 +46,45 @@ export interface DecisionCommit {
   decision: Decision;
   snapshot: Snapshot;
   inputHash: string;
-  /** Capacity of the chosen member, re-checked inside the transaction. */
+  /** Capacity of the chosen member, re-checked inside the transaction; null = not limited (capacity ignored). */
   assigneeCapacity: number | null;
-  /** The round-robin cursor decide() read, compared-and-set inside the transaction. */
-  cursorSeen: string | null;
+  /** The member's capacity for this task's type, when one is set. */
+  assigneeTypeCapacity: number | null;
+  /** Round-robin: the route's turn counter decide() saw, compared-and-set inside the transaction. */
+  turnSeen: number | null;
   outbox: OutboxDraft[];
   audit: AuditDraft;
+  now: string;
+}
+
+/** A queued task decided again (backlog): like a DecisionCommit, but for an existing task. */
+export interface RedecisionCommit
+  extends Pick<
+    DecisionCommit,
+    | 'decisionId'
+    | 'task'
+    | 'decision'
+    | 'snapshot'
+    | 'inputHash'
+    | 'assigneeCapacity'
+    | 'assigneeTypeCapacity'
+    | 'turnSeen'
+    | 'outbox'
+    | 'audit'
+    | 'now'
+  > {
+  tenantId: string;
+  taskId: string;
+  /** The decision that queued it; the commit only applies if it is still current. */
+  supersedesId: string;
+}
+
+export interface TaskTransition {
+  tenantId: string;
+  taskId: string;
+  action: 'acknowledge' | 'close' | 'cancel' | 'reopen';
+  actor: string;
+  reason?: string;
   now: string;
 }
 
@@ -156,9 +189,21 @@ export interface TaskFilter {
 
 /** Raised inside a commit when what decide() saw no longer holds; the caller re-decides. */
 export class CommitConflict extends Error {
-  constructor(readonly why: 'capacity' | 'cursor' | 'task_exists') {
+  constructor(readonly why: 'capacity' | 'cursor' | 'task_exists' | 'task_changed') {
     super(`commit conflict: ${why}`);
     this.name = 'CommitConflict';
+  }
+}
+
+/** The transition is not possible from the task's current status (e.g. acknowledging a queued task). */
+export class TaskStateConflict extends Error {
+  constructor(
+    readonly taskId: string,
+    readonly status: string,
+    readonly action: string,
+  ) {
+    super(`cannot ${action} task ${taskId}: it is ${status}`);
+    this.name = 'TaskStateConflict';
   }
 }
 
@@ -177,11 +222,16 @@ export class LeaseLost extends Error {
 export interface PipelineWrites {
   findTaskByExternalId(tenantId: string, externalId: string): Promise<TaskRow | undefined>;
   readSnapshot(tenantId: string): Promise<Snapshot>;
+  /** Current assignees of these tasks (by external id), for the sticky strategy. */
+  assigneesOf(tenantId: string, externalIds: string[]): Promise<Record<string, string>>;
   /** Decision, task, load counter, cursor, outbox, audit, event status: all or nothing. */
   commitDecision(c: DecisionCommit): Promise<CommittedDecision>;
   /** An event for a task that already exists: update its fields, keep its assignment. */
   mergeIntoTask(event: ClaimedEvent, existing: TaskRow, task: Task, now: string): Promise<void>;
   deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void>;
+  /** Queued tasks in backlog order (rank, due time, arrival). */
+  listBacklog(tenantId: string, limit: number): Promise<TaskRow[]>;
+  commitRedecision(c: RedecisionCommit): Promise<void>;
 }
 
 export interface Store extends PipelineWrites {
@@ -211,6 +261,10 @@ export interface Store extends PipelineWrites {
   getTask(tenantId: string, taskId: string): Promise<TaskRow | undefined>;
   listDecisions(tenantId: string, taskId: string): Promise<DecisionRow[]>;
   commitOverride(o: OverrideCommit): Promise<DecisionRow>;
+  /** acknowledge | close | cancel | reopen, with load counters and audit. */
+  transitionTask(t: TaskTransition): Promise<TaskRow>;
+  /** Set a member's away flag; false when it already had that value. */
+  setAway(a: { tenantId: string; memberId: string; away: boolean; actor: string; now: string }): Promise<boolean>;
   getEvent(tenantId: string, eventId: string): Promise<EventRow | undefined>;
   listDeadLetters(tenantId: string, limit: number, after?: string): Promise<Page<DeadLetterRow>>;
 

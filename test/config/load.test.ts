@@ -111,7 +111,7 @@ describe('loading a valid config', () => {
       ['dave', 2],
       ['erin', 5],
     ]);
-    expect(acme.roster.members.get('alice')).toMatchObject({ name: 'Alice Moreau', skills: ['payments'] });
+    expect(acme.roster.members.get('alice')).toMatchObject({ name: 'Alice Moreau', skills: { payments: 3 } });
     expect(acme.roster.members.get('dave')?.handles).toEqual({});
     expect(acme.roster.teams.get('platform')?.members).toEqual(['carol', 'dave']);
     expect(acme.policy.fallbackQueue).toBe('triage');

@@ -9,6 +9,7 @@ import {
   type Route,
   type Snapshot,
   type Task,
+  type Team,
 } from '../../src/core/index.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
@@ -24,18 +25,21 @@ const ROSTER: Roster = {
         ['dave', 'Dave Novak', 2],
         ['erin', 'Erin Walsh', 5],
       ] as const
-    ).map(([id, name, capacity]) => [id, { id, name, capacity, skills: [], handles: {} }]),
+    ).map(([id, name, capacity]) => [
+      id,
+      { id, name, capacity, capacityByType: {}, skills: {}, timezone: 'UTC', leave: [], handles: {} },
+    ]),
   ),
-  teams: new Map([
-    ['payments', { id: 'payments', name: 'Payments', members: ['alice', 'bob'] }],
-    ['platform', { id: 'platform', name: 'Platform', members: ['carol', 'dave'] }],
+  teams: new Map<string, Team>([
+    ['payments', { id: 'payments', name: 'Payments', members: ['alice', 'bob'], timezone: 'UTC' }],
+    ['platform', { id: 'platform', name: 'Platform', members: ['carol', 'dave'], timezone: 'UTC' }],
   ]),
 };
 
 const compiled = (routes: Route[], roster: Roster = ROSTER) =>
   compilePolicy({ version: VERSION, fallbackQueue: 'triage', routes }, roster);
 
-const snap = (over: Partial<Snapshot> = {}): Snapshot => ({ load: {}, away: {}, cursors: {}, ...over });
+const snap = (over: Partial<Snapshot> = {}): Snapshot => ({ load: {}, away: {}, ...over });
 
 const TASK: Task = {
   externalId: 'PAY-1',
@@ -216,15 +220,32 @@ describe('strategies and queues', () => {
     ]);
   });
 
-  it('round_robin takes the next eligible member after the cursor, in declared order, wrapping', () => {
+  it('round_robin picks the eligible member whose last turn on the route is oldest, never-assigned first, ties in declared order', () => {
     const routes: Route[] = [{ name: 'rr', strategy: 'round_robin', teams: ['payments', 'platform'] }];
-    const next = (cursor: string | undefined, over: Partial<Snapshot> = {}) =>
-      decide(TASK, snap({ cursors: cursor ? { rr: cursor } : {}, ...over }), compiled(routes), NOW).assignee;
+    const next = (turns: Record<string, number> | undefined, over: Partial<Snapshot> = {}) =>
+      decide(TASK, snap({ ...(turns ? { turns: { rr: turns } } : {}), ...over }), compiled(routes), NOW).assignee;
     expect(next(undefined)).toBe('alice');
-    expect(next('alice')).toBe('bob');
-    expect(next('dave')).toBe('alice');
-    expect(next('alice', { away: { bob: true }, load: { carol: 4 } })).toBe('dave');
-    expect(next('erin')).toBe('alice'); // a cursor no longer in the pool restarts at the top
+    expect(next({ alice: 1 })).toBe('bob');
+    expect(next({ alice: 1, bob: 2, carol: 3, dave: 4 })).toBe('alice'); // wraps: plain rotation in declared order
+    expect(next({ alice: 5, bob: 2, carol: 3, dave: 4 }, { away: { bob: true }, load: { carol: 4 } })).toBe('dave');
+    // bob was away while the others took turns 2..4: back, he is first, ahead of the rotation.
+    expect(next({ alice: 5, bob: 1, carol: 3, dave: 4 })).toBe('bob');
+    // Turns of members no longer in the pool, and of other routes, change nothing.
+    expect(next({ erin: 0 })).toBe('alice');
+    expect(decide(TASK, snap({ turns: { other: { alice: 9 } } }), compiled(routes), NOW).assignee).toBe('alice');
+  });
+
+  it('round_robin ignores the legacy cursor', () => {
+    const routes: Route[] = [{ name: 'rr', strategy: 'round_robin', teams: ['payments'] }];
+    const d = decide(TASK, snap({ cursors: { rr: 'alice' }, turns: { rr: { bob: 1 } } }), compiled(routes), NOW);
+    expect(d.assignee).toBe('alice');
+    expect(d.candidates).toEqual([
+      { memberId: 'alice', score: 1 },
+      { memberId: 'bob', score: -1 },
+    ]);
+    expect(d.explanation).toContain('alice had not had a turn on this route yet');
+    const again = decide(TASK, snap({ turns: { rr: { alice: 2, bob: 1 } } }), compiled(routes), NOW);
+    expect(again.explanation).toContain('bob had waited longest for a turn');
   });
 
   it('a member both away and at capacity is excluded as away', () => {
@@ -306,7 +327,7 @@ describe('purity', () => {
 
   it('does not mutate the task, snapshot or compiled policy, and copies policyVersion', () => {
     const roster: Roster = {
-      members: new Map([...ROSTER.members].map(([k, m]) => [k, { ...m, skills: [...m.skills] }])),
+      members: new Map([...ROSTER.members].map(([k, m]) => [k, { ...m, skills: { ...m.skills }, leave: [] }])),
       teams: new Map([...ROSTER.teams].map(([k, t]) => [k, { ...t, members: [...t.members] }])),
     };
     const policy = compiled(
@@ -317,7 +338,7 @@ describe('purity', () => {
       ],
       roster,
     );
-    const snapshot = snap({ load: { alice: 3, bob: 1 }, away: { carol: true }, cursors: { pay: 'alice' } });
+    const snapshot = snap({ load: { alice: 3, bob: 1 }, away: { carol: true }, turns: { pay: { bob: 1 } } });
     const task: Task = { ...TASK, labels: [...(TASK.labels ?? [])] };
     const before = JSON.stringify({ task, snapshot, policy: policy.policy, teams: [...roster.teams] });
     deepFreeze(task);

@@ -1,6 +1,7 @@
 /**
  * Properties of decide() over generated rosters, policies, snapshots and tasks. Conditions are
  * checked against an independent reference evaluator written here, not against conditions.ts.
+ * (Strategies and modifiers added later have their own properties in decide.*.property.test.ts.)
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import {
   type Task,
   type Team,
 } from '../../src/core/index.js';
+import type { Weekday } from '../../src/core/schedule/index.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const LABELS = ['payments', 'infra', 'ui', 'p1'];
@@ -30,6 +32,8 @@ const TIMES = [
   '2024-06-02T09:15:00Z',
 ];
 const REGEXES = ['^a', 'e$', '.+', 'pay|inf', '^[0-9]+$'];
+const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const HHMM = ['00:00', '06:00', '09:00', '17:00', '22:00', '23:59'];
 
 // ---------- generators ----------
 
@@ -60,6 +64,16 @@ const fieldCondition: fc.Arbitrary<Condition> = fc.oneof(
   fc.record({ field: fc.constant('dueAt' as const), lte: fc.constantFrom(...TIMES) }),
   fc.record({ field: fc.constant('requestedAssignee' as const), matches: fc.constant('.+') }),
   fc.record({ field: fc.constant('customerTier' as const), eq: fc.constantFrom('enterprise', 'free') }),
+  fc.record({
+    clock: fc.record(
+      {
+        team: fc.constantFrom('t0', 't1', 't2'),
+        weekdays: fc.subarray(WEEKDAYS, { minLength: 1 }),
+        between: fc.tuple(fc.constantFrom(...HHMM), fc.constantFrom(...HHMM)),
+      },
+      { requiredKeys: ['team'] },
+    ),
+  }),
 );
 
 const condition: fc.Arbitrary<Condition> = fc.letrec<{ c: Condition }>((tie) => ({
@@ -114,27 +128,57 @@ const world: fc.Arbitrary<World> = fc.integer({ min: 1, max: 8 }).chain((n) => {
       away: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
       teams: fc.array(fc.shuffledSubarray(ids, { minLength: 1 }), { minLength: 3, maxLength: 3 }),
       routes: fc.array(routeArb, { minLength: 1, maxLength: 5 }),
-      cursors: fc.array(fc.option(fc.constantFrom(...ids, 'gone'), { nil: undefined }), { minLength: 5, maxLength: 5 }),
+      // Per route: each member's last round-robin turn (or never), plus a member no longer in the roster.
+      turns: fc.array(
+        fc.array(fc.option(fc.nat({ max: 9 }), { nil: undefined }), { minLength: n + 1, maxLength: n + 1 }),
+        {
+          minLength: 5,
+          maxLength: 5,
+        },
+      ),
+      // Per team: local weekday and minute of day, or no clock.
+      clocks: fc.array(
+        fc.option(fc.tuple(fc.constantFrom(...WEEKDAYS), fc.integer({ min: 0, max: 1439 })), { nil: undefined }),
+        { minLength: 3, maxLength: 3 },
+      ),
       task: taskArb(ids),
     })
-    .map(({ capacities, loads, away, teams, routes, cursors, task }): World => {
+    .map(({ capacities, loads, away, teams, routes, turns, clocks, task }): World => {
       const members = new Map<string, Member>(
-        ids.map((id, i) => [id, { id, name: `Member ${id}`, capacity: capacities[i]!, skills: [], handles: {} }]),
+        ids.map((id, i) => [
+          id,
+          {
+            id,
+            name: `Member ${id}`,
+            capacity: capacities[i]!,
+            capacityByType: {},
+            skills: {},
+            timezone: 'UTC',
+            leave: [],
+            handles: {},
+          },
+        ]),
       );
-      const teamMap = new Map<string, Team>(teams.map((m, i) => [`t${i}`, { id: `t${i}`, name: `T${i}`, members: m }]));
+      const teamMap = new Map<string, Team>(
+        teams.map((m, i) => [`t${i}`, { id: `t${i}`, name: `T${i}`, members: m, timezone: 'UTC' }]),
+      );
       const roster: Roster = { members, teams: teamMap };
       const policy: Policy = {
         version: 'pv_test',
         fallbackQueue: 'triage',
         routes: routes.map((r, i) => ({ ...r, name: `r${i}` })),
       };
-      const snapshot: Snapshot = { load: {}, away: {}, cursors: {} };
+      const snapshot: Snapshot = { load: {}, away: {}, turns: {}, clocks: {} };
       ids.forEach((id, i) => {
         if (loads[i]) snapshot.load[id] = loads[i]!;
         if (away[i]) snapshot.away[id] = true;
       });
-      cursors.forEach((c, i) => {
-        if (c !== undefined && i < routes.length) snapshot.cursors[`r${i}`] = c;
+      turns.slice(0, routes.length).forEach((perMember, r) => {
+        const entries = [...ids, 'gone'].flatMap((id, i) => (perMember[i] === undefined ? [] : [[id, perMember[i]!]]));
+        if (entries.length) snapshot.turns![`r${r}`] = Object.fromEntries(entries);
+      });
+      clocks.forEach((c, i) => {
+        if (c) snapshot.clocks![`t${i}`] = { weekday: c[0], minutes: c[1], date: '2024-06-01' };
       });
       return { roster, policy, compiled: compilePolicy(policy, roster), snapshot, task };
     });
@@ -142,11 +186,21 @@ const world: fc.Arbitrary<World> = fc.integer({ min: 1, max: 8 }).chain((n) => {
 
 // ---------- reference model ----------
 
-function refMatches(c: Condition | undefined, task: Task): boolean {
+function refMatches(c: Condition | undefined, task: Task, snapshot: Snapshot): boolean {
   if (c === undefined) return true;
-  if ('all' in c) return c.all.every((x) => refMatches(x, task));
-  if ('any' in c) return c.any.some((x) => refMatches(x, task));
-  if ('not' in c) return !refMatches(c.not, task);
+  if ('all' in c) return c.all.every((x) => refMatches(x, task, snapshot));
+  if ('any' in c) return c.any.some((x) => refMatches(x, task, snapshot));
+  if ('not' in c) return !refMatches(c.not, task, snapshot);
+  if ('clock' in c) {
+    const clock = snapshot.clocks?.[c.clock.team];
+    if (!clock || (c.clock.weekdays && !c.clock.weekdays.includes(clock.weekday))) return false;
+    if (!c.clock.between) return true;
+    // [from, to) on a 24-hour dial; to ≤ from means the window runs past midnight.
+    const [from, to] = c.clock.between.map((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3)));
+    const sinceFrom = (clock.minutes - from! + 1440) % 1440;
+    const length = (to! - from! + 1440) % 1440 || 1440;
+    return sinceFrom < length;
+  }
   const v = task[c.field] as Scalar | Scalar[] | undefined;
   if (v === undefined) return false;
   const values: Scalar[] = Array.isArray(v) ? v : [v];
@@ -179,7 +233,7 @@ function refEligible(id: string, w: World): boolean {
 
 function refOutcome(w: World): { route: string | null; outcome: 'assigned' | 'queued'; queue: string | null } {
   for (const route of w.policy.routes) {
-    if (!refMatches(route.when, w.task)) continue;
+    if (!refMatches(route.when, w.task, w.snapshot)) continue;
     if (refPool(route, w.roster, w.task).some((id) => refEligible(id, w))) {
       return { route: route.name, outcome: 'assigned', queue: null };
     }
@@ -222,8 +276,10 @@ describe('decide() properties', () => {
       fc.property(world, fc.array(fc.nat(), { minLength: 7, maxLength: 7 }), (w, order) => {
         const first = decide(w.task, w.snapshot, w.compiled, NOW);
         expect(decide(w.task, w.snapshot, w.compiled, NOW)).toEqual(first);
+        const turns = Object.entries(w.snapshot.turns ?? {}).map(([r, t]) => [r, shuffledKeys(t, order)]);
         const shuffled: Snapshot = {
-          cursors: shuffledKeys(w.snapshot.cursors, order),
+          clocks: shuffledKeys(w.snapshot.clocks ?? {}, order),
+          turns: shuffledKeys(Object.fromEntries(turns), order),
           away: shuffledKeys(w.snapshot.away, order),
           load: shuffledKeys(w.snapshot.load, order),
         };
@@ -244,7 +300,7 @@ describe('decide() properties', () => {
         // routesTried records every route up to the deciding one, with its match result.
         const upTo = want.route === null ? w.policy.routes.length : Number(want.route.slice(1)) + 1;
         expect(d.routesTried.map((t) => [t.route, t.matched])).toEqual(
-          w.policy.routes.slice(0, upTo).map((r) => [r.name, refMatches(r.when, w.task)]),
+          w.policy.routes.slice(0, upTo).map((r) => [r.name, refMatches(r.when, w.task, w.snapshot)]),
         );
         expect(d.policyVersion).toBe('pv_test');
       }),
@@ -297,31 +353,41 @@ describe('decide() properties', () => {
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 0, max: 3 }),
         fc.boolean(),
-        fc.option(fc.nat({ max: 10 }), { nil: undefined }),
-        (n, k, awayCount, viaTeam, startCursor) => {
+        // Turns already taken before the run (any order, ties and gaps included), per member.
+        fc.array(fc.option(fc.nat({ max: 10 }), { nil: undefined }), { minLength: 11, maxLength: 11 }),
+        (n, k, awayCount, viaTeam, startTurns) => {
           const ids = memberIds(k + awayCount);
           const members = new Map<string, Member>(
-            ids.map((id) => [id, { id, name: id, capacity: 1000, skills: [], handles: {} }]),
+            ids.map((id) => [
+              id,
+              { id, name: id, capacity: 1000, capacityByType: {}, skills: {}, timezone: 'UTC', leave: [], handles: {} },
+            ]),
           );
           // Away members are interleaved into the declared order and must be skipped.
           const pool = ids.slice().sort((a, b) => (Number(a.slice(1)) % 3) - (Number(b.slice(1)) % 3));
-          const roster: Roster = { members, teams: new Map([['t', { id: 't', name: 'T', members: pool }]]) };
+          const team: Team = { id: 't', name: 'T', members: pool, timezone: 'UTC' };
+          const roster: Roster = { members, teams: new Map([['t', team]]) };
           const route: Route = {
             name: 'rr',
             strategy: 'round_robin',
             ...(viaTeam ? { teams: ['t'] } : { members: pool }),
           };
           const compiled = compilePolicy({ version: 'pv', fallbackQueue: 'triage', routes: [route] }, roster);
-          const snapshot: Snapshot = { load: {}, away: {}, cursors: {} };
+          const turns: Record<string, number> = {};
+          ids.forEach((id, i) => {
+            if (startTurns[i] !== undefined) turns[id] = startTurns[i]!;
+          });
+          const snapshot: Snapshot = { load: {}, away: {}, turns: { rr: turns } };
           for (const id of ids.slice(k)) snapshot.away[id] = true;
-          if (startCursor !== undefined) snapshot.cursors.rr = ids[startCursor] ?? 'gone';
+          // Committing a round-robin decision takes the route's next turn number.
+          let turn = Math.max(0, ...Object.values(turns));
           const counts = new Map<string, number>();
           for (let i = 0; i < n * k; i++) {
             const d = decide({ externalId: `T-${i}`, title: 't' }, snapshot, compiled, NOW);
             expect(d.outcome).toBe('assigned');
             const a = d.assignee!;
             counts.set(a, (counts.get(a) ?? 0) + 1);
-            snapshot.cursors.rr = a;
+            turns[a] = ++turn;
             snapshot.load[a] = (snapshot.load[a] ?? 0) + 1;
           }
           expect([...counts.keys()].sort()).toEqual(ids.slice(0, k).sort());

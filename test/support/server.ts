@@ -35,9 +35,9 @@ export interface TestServer {
 
 export async function startTestServer(
   kind: StoreKind,
-  options: { worker?: boolean; configYaml?: string } = {},
+  options: { worker?: boolean; configYaml?: string; storeUrl?: string } = {},
 ): Promise<TestServer> {
-  const storeUrl = await freshStoreUrl(kind);
+  const storeUrl = options.storeUrl ?? (await freshStoreUrl(kind));
   const store = await openStore(storeUrl);
   const config = parseConfig(options.configYaml ?? readFileSync(TEST_CONFIG_PATH, 'utf8'), 'test-config.yaml');
   const server = await buildServer({

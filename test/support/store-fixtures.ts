@@ -100,7 +100,14 @@ export function queuedIn(queue: string): Decision {
 export function commitFor(
   event: ClaimedEvent,
   decision: Decision,
-  opts: { capacity?: number | null; cursorSeen?: string | null; snapshot?: Snapshot; now?: string; task?: Task } = {},
+  opts: {
+    capacity?: number | null;
+    typeCapacity?: number | null;
+    turnSeen?: number | null;
+    snapshot?: Snapshot;
+    now?: string;
+    task?: Task;
+  } = {},
 ): DecisionCommit {
   const task = opts.task ?? (JSON.parse(event.body) as Task);
   const taskId = newId();
@@ -112,10 +119,11 @@ export function commitFor(
     decisionId,
     task,
     decision,
-    snapshot: opts.snapshot ?? { load: {}, away: {}, cursors: {} },
+    snapshot: opts.snapshot ?? { load: {}, away: {} },
     inputHash: `sha256-${decisionId.toLowerCase()}`,
     assigneeCapacity: opts.capacity === undefined ? (decision.assignee ? 5 : null) : opts.capacity,
-    cursorSeen: opts.cursorSeen ?? null,
+    assigneeTypeCapacity: opts.typeCapacity ?? null,
+    turnSeen: opts.turnSeen ?? (decision.strategy === 'round_robin' ? 0 : null),
     outbox: [
       { topic: decision.outcome === 'assigned' ? 'task.assigned' : 'task.queued', target: 'subscribers', payload },
       { topic: 'task.routed', target: 'jira-writeback', payload },

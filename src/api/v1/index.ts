@@ -2,9 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppConfig } from '../../config/model.js';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../../http/problem.js';
+import type { BacklogDrainer } from '../../pipeline/backlog.js';
 import type { Store } from '../../store/store.js';
 import { type ApiPrincipal, authenticate } from '../api-keys.js';
 import { eventRoutes } from './events.js';
+import { rosterRoutes } from './roster.js';
+import { taskLifecycleRoutes } from './task-lifecycle.js';
 import { taskRoutes } from './tasks.js';
 
 declare module 'fastify' {
@@ -13,7 +16,10 @@ declare module 'fastify' {
   }
 }
 
-export async function apiV1(app: FastifyInstance, deps: { store: Store; config: AppConfig }): Promise<void> {
+export async function apiV1(
+  app: FastifyInstance,
+  deps: { store: Store; config: AppConfig; drainer: BacklogDrainer },
+): Promise<void> {
   app.decorateRequest('principal', null as unknown as ApiPrincipal);
   app.addHook('onRequest', async (request, reply) => {
     const principal = await authenticate(deps.store, request.headers.authorization);
@@ -27,7 +33,9 @@ export async function apiV1(app: FastifyInstance, deps: { store: Store; config: 
     request.principal = principal;
   });
   // Pass only what the routes need: forwarding `deps` whole would also forward the `prefix` option.
-  const { store, config } = deps;
-  await app.register(taskRoutes, { store, config });
+  const { store, config, drainer } = deps;
+  await app.register(taskRoutes, { store, config, drainer });
+  await app.register(taskLifecycleRoutes, { store, config, drainer });
+  await app.register(rosterRoutes, { store, config, drainer });
   await app.register(eventRoutes, { store });
 }

@@ -1,19 +1,31 @@
 /** /api/v1/tasks: find tasks, read one with its decision history, reassign (override). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger } from 'fastify';
 import { Type } from 'typebox';
 import type { AppConfig } from '../../config/model.js';
 import { Problem } from '../../http/problem.js';
-import { TaskNotFound } from '../../store/queries/commit-override.js';
+import type { BacklogDrainer } from '../../pipeline/backlog.js';
 import type { Store } from '../../store/store.js';
 import { DecisionSchema, PageQuery, problemResponses, TaskDetailSchema, TaskSchemaView } from '../schemas.js';
+import { asProblem } from '../store-errors.js';
 import { decisionView, taskView } from '../views.js';
 
 export interface TaskRouteDeps {
   store: Store;
   config: AppConfig;
+  drainer: BacklogDrainer;
 }
 
-export const taskRoutes: FastifyPluginAsyncTypebox<TaskRouteDeps> = async (app, { store, config }) => {
+/** A failed drain must not fail the request that freed capacity: the timer drains again. */
+export async function drainQuietly(drainer: BacklogDrainer, tenantId: string, log: FastifyBaseLogger): Promise<void> {
+  try {
+    await drainer.drain(tenantId);
+  } catch (e) {
+    log.error({ err: e, tenant: tenantId }, 'draining the backlog failed');
+  }
+}
+
+export const taskRoutes: FastifyPluginAsyncTypebox<TaskRouteDeps> = async (app, { store, config, drainer }) => {
   app.get(
     '/tasks',
     {
@@ -115,11 +127,12 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRouteDeps> = async (app, 
           policyVersion: tenant.policy.version,
           now: new Date().toISOString(),
         });
+        // The previous assignee may have room now: let the backlog use it.
+        await drainQuietly(drainer, tenantId, request.log);
         const task = await store.getTask(tenantId, request.params.id);
         return { task: taskView(task!), decision: decisionView(decision) };
       } catch (e) {
-        if (e instanceof TaskNotFound) throw Problem.notFound('task-not-found', `No task ${request.params.id}.`);
-        throw e;
+        throw asProblem(e);
       }
     },
   );

@@ -6,11 +6,12 @@ import type { Strategy } from './types.js';
  * Fewest open tasks wins; the score is minus the open-task count. Ties go to the member
  * with more free capacity, then to the earlier member in the route's declared order.
  */
-export const leastLoaded: Strategy = ({ route, roster, snapshot }) => {
+export const leastLoaded: Strategy = (input) => {
+  const { route, roster, snapshot } = input;
   const candidates: Candidate[] = [];
   let best: { id: string; load: number; free: number } | null = null;
   for (const id of route.pool) {
-    const reason = exclusionOf(id, roster, snapshot);
+    const reason = exclusionOf(id, input);
     if (reason) {
       candidates.push({ memberId: id, excluded: reason });
       continue;

@@ -3,27 +3,29 @@ import { exclusionOf } from './eligibility.js';
 import type { Strategy } from './types.js';
 
 /**
- * Next eligible member after the route's cursor (the last member it assigned), in the
- * route's declared order, wrapping around. Ineligible members are skipped, not queued for:
- * the rotation moves on. Score = how soon the member's turn comes (pool size for next).
+ * The eligible member who has waited longest since this route last assigned them (never
+ * assigned counts as longest), ties in declared order. With everyone eligible this is plain
+ * rotation in declared order; a member who was skipped (away, full) keeps their place and is
+ * next once eligible again, and a member who joins goes first. So over time counts stay level
+ * however members come, go or fill up. Score: minus the member's last turn (-1 = never).
  */
-export const roundRobin: Strategy = ({ route, roster, snapshot }) => {
-  const pool = route.pool;
-  const cursor = snapshot.cursors[route.route.name];
-  const start = cursor === undefined ? 0 : pool.indexOf(cursor) + 1; // -1 + 1 = 0 when the cursor left the pool
+export const roundRobin: Strategy = (input) => {
+  const { route, snapshot } = input;
+  const turns = snapshot.turns?.[route.route.name] ?? {};
   const candidates: Candidate[] = [];
-  let chosen: string | null = null;
-  for (let step = 0; step < pool.length; step++) {
-    const id = pool[(start + step) % pool.length] as string;
-    const reason = exclusionOf(id, roster, snapshot);
+  let best: { id: string; turn: number } | null = null;
+  for (const id of route.pool) {
+    const reason = exclusionOf(id, input);
     if (reason) {
       candidates.push({ memberId: id, excluded: reason });
       continue;
     }
-    candidates.push({ memberId: id, score: pool.length - step });
-    chosen ??= id;
+    const turn = turns[id] ?? -1;
+    candidates.push({ memberId: id, score: 0 - turn || 0 });
+    if (!best || turn < best.turn) best = { id, turn };
   }
-  if (chosen === null) return { assignee: null, candidates, why: '' };
-  const after = cursor === undefined ? 'first in the rotation' : `next in the rotation after ${cursor}`;
-  return { assignee: chosen, candidates, why: `${chosen} was ${after}` };
+  if (!best) return { assignee: null, candidates, why: '' };
+  const why =
+    best.turn < 0 ? `${best.id} had not had a turn on this route yet` : `${best.id} had waited longest for a turn`;
+  return { assignee: best.id, candidates, why };
 };

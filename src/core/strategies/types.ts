@@ -17,6 +17,8 @@ export interface StrategyResult {
   candidates: Candidate[];
   /** Half a sentence on how the assignee was picked, for the explanation. */
   why: string;
+  /** Set when the assignee is an escalation target (on_call: the team's escalation), not a regular pick. */
+  escalated?: boolean;
 }
 
 export type Strategy = (input: StrategyInput) => StrategyResult;

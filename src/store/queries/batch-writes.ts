@@ -8,9 +8,17 @@ import type { Snapshot, Task } from '../../core/index.js';
 import type { StoreDialect } from '../dialect.js';
 import { toTaskRow } from '../rows.js';
 import type { Database } from '../schema.js';
-import type { ClaimedEvent, CommittedDecision, DecisionCommit, PipelineWrites, TaskRow } from '../store.js';
+import type {
+  ClaimedEvent,
+  CommittedDecision,
+  DecisionCommit,
+  PipelineWrites,
+  RedecisionCommit,
+  TaskRow,
+} from '../store.js';
 import { commitDecision } from './commit-decision.js';
 import { deadLetterEvent, mergeIntoTask } from './event-outcomes.js';
+import { commitRedecision, listBacklog } from './task-lifecycle.js';
 
 export class BatchWrites implements PipelineWrites {
   private savepoints = 0;
@@ -28,6 +36,10 @@ export class BatchWrites implements PipelineWrites {
     return readSnapshot(this.trx, tenantId);
   }
 
+  assigneesOf(tenantId: string, externalIds: string[]): Promise<Record<string, string>> {
+    return assigneesOf(this.trx, tenantId, externalIds);
+  }
+
   commitDecision(c: DecisionCommit): Promise<CommittedDecision> {
     return this.isolated(() => commitDecision(this.d, this.trx, c));
   }
@@ -38,6 +50,14 @@ export class BatchWrites implements PipelineWrites {
 
   deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
     return this.isolated(() => deadLetterEvent(this.d, this.trx, event, reason, now));
+  }
+
+  listBacklog(tenantId: string, limit: number): Promise<TaskRow[]> {
+    return listBacklog(this.trx, tenantId, limit);
+  }
+
+  commitRedecision(c: RedecisionCommit): Promise<void> {
+    return this.isolated(() => commitRedecision(this.d, this.trx, c));
   }
 
   private async isolated<T>(write: () => Promise<T>): Promise<T> {
@@ -69,22 +89,53 @@ export async function findTaskByExternalId(
   return r && toTaskRow(r);
 }
 
+/** The store's part of a snapshot: open tasks (total and per type), away flags, round-robin turns. */
 export async function readSnapshot(db: Kysely<Database>, tenantId: string): Promise<Snapshot> {
   const members = await db
     .selectFrom('member_state')
     .select(['member_id', 'open_tasks', 'away'])
     .where('tenant_id', '=', tenantId)
     .execute();
-  const cursors = await db
-    .selectFrom('route_cursors')
-    .select(['route', 'member_id'])
+  const typed = await db
+    .selectFrom('member_type_load')
+    .select(['member_id', 'task_type', 'open_tasks'])
+    .where('tenant_id', '=', tenantId)
+    .where('open_tasks', '>', 0)
+    .execute();
+  const turns = await db
+    .selectFrom('route_turns')
+    .select(['route', 'member_id', 'turn'])
     .where('tenant_id', '=', tenantId)
     .execute();
-  const snapshot: Snapshot = { load: {}, away: {}, cursors: {} };
+  const snapshot: Snapshot = { load: {}, away: {} };
   for (const m of members) {
     if (m.open_tasks) snapshot.load[m.member_id] = m.open_tasks;
     if (m.away) snapshot.away[m.member_id] = true;
   }
-  for (const c of cursors) snapshot.cursors[c.route] = c.member_id;
+  for (const t of typed) {
+    snapshot.loadByType ??= {};
+    (snapshot.loadByType[t.member_id] ??= {})[t.task_type] = t.open_tasks;
+  }
+  for (const t of turns) {
+    snapshot.turns ??= {};
+    (snapshot.turns[t.route] ??= {})[t.member_id] = t.turn;
+  }
   return snapshot;
+}
+
+/** Assignees of tasks by external id (for the sticky strategy); only tasks that have one. */
+export async function assigneesOf(
+  db: Kysely<Database>,
+  tenantId: string,
+  externalIds: string[],
+): Promise<Record<string, string>> {
+  if (externalIds.length === 0) return {};
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['external_id', 'assignee'])
+    .where('tenant_id', '=', tenantId)
+    .where('external_id', 'in', externalIds)
+    .where('assignee', 'is not', null)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.external_id, r.assignee as string]));
 }

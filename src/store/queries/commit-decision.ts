@@ -1,9 +1,10 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { newId } from '../ids.js';
 import type { Database } from '../schema.js';
 import { CommitConflict, type CommittedDecision, type DecisionCommit, LeaseLost, type OutboxDraft } from '../store.js';
 import { appendAudit } from './append-audit.js';
+import { addLoad, takeTurn } from './load-counters.js';
 
 /**
  * Invariant 4, one commit: event status, load counter, round-robin cursor, task, decision,
@@ -20,10 +21,7 @@ export async function commitDecision(
   const { event, decision, now } = c;
   const tenantId = event.tenantId;
   await finishEvent(trx, event, 'decided', { task_id: c.taskId, decision_id: c.decisionId, now });
-  if (decision.assignee !== null) await takeCapacity(trx, tenantId, decision.assignee, c.assigneeCapacity ?? 0);
-  if (decision.strategy === 'round_robin' && decision.assignee !== null && decision.route !== null) {
-    await moveCursor(trx, tenantId, decision.route, c.cursorSeen, decision.assignee);
-  }
+  await applyDecision(trx, tenantId, c);
   try {
     await trx
       .insertInto('tasks')
@@ -37,6 +35,10 @@ export async function commitDecision(
         assignee: decision.assignee,
         queue: decision.queue,
         priority: c.task.priority ?? null,
+        type: c.task.type ?? null,
+        due_at: c.task.dueAt ?? null,
+        queue_rank: queueRank(c),
+        closed_at: null,
         task: JSON.stringify(c.task),
         current_decision_id: c.decisionId,
         created_at: now,
@@ -48,13 +50,50 @@ export async function commitDecision(
     if (d.isUniqueViolation(e)) throw new CommitConflict('task_exists');
     throw e;
   }
+  await insertDecision(trx, tenantId, c, { eventId: event.id, supersedesId: null });
+  await insertOutbox(trx, tenantId, c.decisionId, c.outbox, now);
+  await appendAudit(d, trx, tenantId, c.audit, now);
+  return { taskId: c.taskId, decisionId: c.decisionId };
+}
+
+type DecisionEffects = Pick<
+  DecisionCommit,
+  'decision' | 'task' | 'assigneeCapacity' | 'assigneeTypeCapacity' | 'turnSeen'
+>;
+
+/** The load and round-robin effects of a decision, each re-checked against the database. */
+export async function applyDecision(trx: Transaction<Database>, tenantId: string, c: DecisionEffects): Promise<void> {
+  const { decision } = c;
+  if (decision.assignee === null) return;
+  const limits = decision.escalated
+    ? { capacity: null, typeCapacity: null }
+    : { capacity: c.assigneeCapacity, typeCapacity: c.assigneeTypeCapacity };
+  await addLoad(trx, { tenantId, memberId: decision.assignee, taskType: c.task.type ?? null }, limits);
+  if (decision.strategy === 'round_robin' && decision.route !== null && !decision.escalated && c.turnSeen !== null) {
+    await takeTurn(trx, tenantId, decision.route, c.turnSeen, decision.assignee);
+  }
+}
+
+/** Backlog order while queued: priority (3 when unset) made more urgent by any VIP boost. */
+export function queueRank(c: Pick<DecisionCommit, 'decision' | 'task'>): number | null {
+  if (c.decision.outcome !== 'queued') return null;
+  return Math.max(0, (c.task.priority ?? 3) - (c.decision.boost ?? 0));
+}
+
+export async function insertDecision(
+  trx: Transaction<Database>,
+  tenantId: string,
+  c: Pick<DecisionCommit, 'decisionId' | 'taskId' | 'decision' | 'snapshot' | 'inputHash' | 'now'>,
+  links: { eventId: string | null; supersedesId: string | null },
+): Promise<void> {
+  const { decision } = c;
   await trx
     .insertInto('decisions')
     .values({
       tenant_id: tenantId,
       id: c.decisionId,
       task_id: c.taskId,
-      event_id: event.id,
+      event_id: links.eventId,
       kind: 'auto',
       outcome: decision.outcome,
       assignee: decision.assignee,
@@ -64,17 +103,19 @@ export async function commitDecision(
       policy_version: decision.policyVersion,
       input_hash: c.inputHash,
       explanation: decision.explanation,
-      detail: JSON.stringify({ candidates: decision.candidates, routesTried: decision.routesTried }),
+      detail: JSON.stringify({
+        candidates: decision.candidates,
+        routesTried: decision.routesTried,
+        ...(decision.escalated ? { escalated: true } : {}),
+        ...(decision.boost ? { boost: decision.boost } : {}),
+      }),
       snapshot: JSON.stringify(c.snapshot),
-      supersedes_id: null,
+      supersedes_id: links.supersedesId,
       reason: null,
       actor: null,
-      created_at: now,
+      created_at: c.now,
     })
     .execute();
-  await insertOutbox(trx, tenantId, c.decisionId, c.outbox, now);
-  await appendAudit(d, trx, tenantId, c.audit, now);
-  return { taskId: c.taskId, decisionId: c.decisionId };
 }
 
 /** Move an event out of `processing`, but only if this worker still holds its lease. */
@@ -101,56 +142,6 @@ export async function finishEvent(
     .where('lease_owner', '=', event.leaseOwner)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) throw new LeaseLost(event.id);
-}
-
-/** +1 open task, only while under capacity: the database, not the snapshot, has the last word. */
-export async function takeCapacity(
-  trx: Transaction<Database>,
-  tenantId: string,
-  memberId: string,
-  capacity: number,
-): Promise<void> {
-  if (capacity < 1) throw new CommitConflict('capacity');
-  const row = await trx
-    .insertInto('member_state')
-    .values({ tenant_id: tenantId, member_id: memberId, open_tasks: 1, away: 0 })
-    .onConflict((oc) =>
-      oc
-        .columns(['tenant_id', 'member_id'])
-        .doUpdateSet({ open_tasks: sql`member_state.open_tasks + 1` })
-        .where('member_state.open_tasks', '<', capacity),
-    )
-    .returning('open_tasks')
-    .executeTakeFirst();
-  if (!row) throw new CommitConflict('capacity');
-}
-
-/** Compare-and-set, so two concurrent decisions on one route cannot both take the same turn. */
-async function moveCursor(
-  trx: Transaction<Database>,
-  tenantId: string,
-  route: string,
-  seen: string | null,
-  next: string,
-): Promise<void> {
-  if (seen === null) {
-    const inserted = await trx
-      .insertInto('route_cursors')
-      .values({ tenant_id: tenantId, route, member_id: next })
-      .onConflict((oc) => oc.columns(['tenant_id', 'route']).doNothing())
-      .returning('member_id')
-      .executeTakeFirst();
-    if (!inserted) throw new CommitConflict('cursor');
-    return;
-  }
-  const moved = await trx
-    .updateTable('route_cursors')
-    .set({ member_id: next })
-    .where('tenant_id', '=', tenantId)
-    .where('route', '=', route)
-    .where('member_id', '=', seen)
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) throw new CommitConflict('cursor');
 }
 
 /** Each row's idempotency key is derived from the decision, so every retry carries the same one. */

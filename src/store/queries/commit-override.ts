@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { StoreDialect } from '../dialect.js';
 import { newId } from '../ids.js';
 import { toDecisionRow } from '../rows.js';
-import type { DecisionRow, OverrideCommit } from '../store.js';
+import { type DecisionRow, type OverrideCommit, TaskStateConflict } from '../store.js';
 import { appendAudit } from './append-audit.js';
 import { insertOutbox } from './commit-decision.js';
+import { addLoad, removeLoad } from './load-counters.js';
+
+/** Statuses in which a task counts toward its assignee's load. */
+export const OPEN_WITH_ASSIGNEE = ['assigned', 'acknowledged'];
 
 export class TaskNotFound extends Error {
   constructor(readonly taskId: string) {
@@ -31,23 +34,19 @@ export async function commitOverride(d: StoreDialect, o: OverrideCommit): Promis
       .$if(d.rowLocks, (q) => q.forUpdate())
       .executeTakeFirst();
     if (!task) throw new TaskNotFound(o.taskId);
-    if (task.assignee) {
-      await trx
-        .updateTable('member_state')
-        .set({ open_tasks: sql`open_tasks - 1` })
-        .where('tenant_id', '=', o.tenantId)
-        .where('member_id', '=', task.assignee)
-        .where('open_tasks', '>', 0)
-        .execute();
+    if (!['assigned', 'acknowledged', 'queued'].includes(task.status)) {
+      throw new TaskStateConflict(o.taskId, task.status, 'reassign');
+    }
+    const taskType = task.type;
+    if (task.assignee && OPEN_WITH_ASSIGNEE.includes(task.status)) {
+      await removeLoad(trx, { tenantId: o.tenantId, memberId: task.assignee, taskType });
     }
     if (o.assignee) {
-      await trx
-        .insertInto('member_state')
-        .values({ tenant_id: o.tenantId, member_id: o.assignee, open_tasks: 1, away: 0 })
-        .onConflict((oc) =>
-          oc.columns(['tenant_id', 'member_id']).doUpdateSet({ open_tasks: sql`member_state.open_tasks + 1` }),
-        )
-        .execute();
+      await addLoad(
+        trx,
+        { tenantId: o.tenantId, memberId: o.assignee, taskType },
+        { capacity: null, typeCapacity: null },
+      );
     }
     const was = task.assignee ? `assigned to ${task.assignee}` : `queued in "${task.queue}"`;
     const now = o.assignee ? `to ${o.assignee}` : `into queue "${o.queue}"`;
@@ -83,6 +82,8 @@ export async function commitOverride(d: StoreDialect, o: OverrideCommit): Promis
         assignee: o.assignee,
         queue: o.queue,
         current_decision_id: decisionId,
+        queue_rank: o.assignee ? null : (task.priority ?? 3),
+        closed_at: null,
         updated_at: o.now,
       })
       .where('tenant_id', '=', o.tenantId)

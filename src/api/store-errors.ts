@@ -1,0 +1,20 @@
+import { Problem } from '../http/problem.js';
+import { TaskNotFound } from '../store/queries/commit-override.js';
+import { TaskStateConflict } from '../store/store.js';
+
+/** Store errors a client can act on, as problems; anything else is rethrown (a 500). */
+export function asProblem(e: unknown): unknown {
+  if (e instanceof TaskNotFound) return Problem.notFound('task-not-found', `No task ${e.taskId}.`);
+  if (e instanceof TaskStateConflict) {
+    return new Problem(
+      409,
+      'task-state-conflict',
+      'Conflict',
+      `Cannot ${e.action} task ${e.taskId}: it is ${e.status}.`,
+      {
+        taskStatus: e.status,
+      },
+    );
+  }
+  return e;
+}

@@ -1,0 +1,92 @@
+/**
+ * One decision and everything its commit needs, shared by the event path and the backlog:
+ * snapshot (store state + schedule state at `now` + related assignees), the pure decide(),
+ * the input hash, what the commit must re-check, outbox rows and the audit entry.
+ */
+import { createHash } from 'node:crypto';
+import type { Tenant } from '../config/model.js';
+import { canonicalJson, type Decision, decide, type Snapshot, type Task } from '../core/index.js';
+import type { Metrics } from '../observability/metrics.js';
+import { newId } from '../store/ids.js';
+import type { DecisionCommit, PipelineWrites } from '../store/store.js';
+import { scheduleState } from './schedule-state.js';
+import { sideEffectsOf } from './side-effects.js';
+
+export type DecisionRecord = Omit<DecisionCommit, 'event'>;
+
+export async function makeDecision(
+  w: PipelineWrites,
+  tenant: Tenant,
+  task: Task,
+  now: Date,
+  context: { taskId?: string; eventId: string | null; trigger: 'event' | 'backlog'; metrics: Metrics },
+): Promise<DecisionRecord> {
+  const snapshot = await snapshotFor(w, tenant, task, now);
+  const started = performance.now();
+  const decision = decide(task, snapshot, tenant.compiled, now);
+  context.metrics.decideDuration.observe((performance.now() - started) / 1000);
+  const ids = { taskId: context.taskId ?? newId(), decisionId: newId() };
+  const hash = inputHash(task, snapshot, decision.policyVersion, now);
+  return {
+    ...ids,
+    task,
+    decision,
+    snapshot,
+    inputHash: hash,
+    ...capacityChecks(tenant, task, decision, snapshot),
+    outbox: sideEffectsOf(decision, task, ids, tenant.roster),
+    audit: {
+      kind: 'decision',
+      subject: ids.decisionId,
+      data: {
+        taskId: ids.taskId,
+        eventId: context.eventId,
+        trigger: context.trigger,
+        externalId: task.externalId,
+        outcome: decision.outcome,
+        assignee: decision.assignee,
+        queue: decision.queue,
+        route: decision.route,
+        strategy: decision.strategy,
+        escalated: decision.escalated ?? false,
+        policyVersion: decision.policyVersion,
+        functionVersions: [],
+        candidates: decision.candidates,
+        inputHash: hash,
+      },
+    },
+    now: now.toISOString(),
+  };
+}
+
+/** Everything decide() reads: store state, schedule state at `now`, related tasks' assignees. */
+export async function snapshotFor(w: PipelineWrites, tenant: Tenant, task: Task, now: Date): Promise<Snapshot> {
+  const stored = await w.readSnapshot(tenant.id);
+  const related = task.relatedTo?.length ? await w.assigneesOf(tenant.id, task.relatedTo) : {};
+  return { ...stored, ...scheduleState(tenant, now), ...(Object.keys(related).length ? { related } : {}) };
+}
+
+/** What the commit must re-check: the assignee's capacities (unless the route ignores them) and the round-robin turn. */
+export function capacityChecks(
+  tenant: Tenant,
+  task: Task,
+  decision: Decision,
+  snapshot: Snapshot,
+): Pick<DecisionCommit, 'assigneeCapacity' | 'assigneeTypeCapacity' | 'turnSeen'> {
+  const member = decision.assignee ? tenant.roster.members.get(decision.assignee) : undefined;
+  const route = tenant.compiled.routes.find((r) => r.route.name === decision.route);
+  const limited = member && route && !route.ignoreCapacity && !decision.escalated;
+  const turns = decision.route ? snapshot.turns?.[decision.route] : undefined;
+  return {
+    assigneeCapacity: limited ? member.capacity : null,
+    assigneeTypeCapacity: limited && task.type !== undefined ? (member.capacityByType[task.type] ?? null) : null,
+    turnSeen: decision.strategy === 'round_robin' ? Math.max(0, ...Object.values(turns ?? {})) : null,
+  };
+}
+
+/** What decide() saw, hashed: the same input must always give the same decision (invariant 3). */
+export function inputHash(task: Task, snapshot: unknown, policyVersion: string, now: Date): string {
+  return createHash('sha256')
+    .update(canonicalJson({ task, snapshot, policyVersion, now: now.toISOString() }))
+    .digest('hex');
+}

@@ -1,10 +1,15 @@
 /**
  * Pure decide() throughput, in process: a generated policy (20 routes, 200 members in 10 teams
- * of 20) built through parseConfig, varied tasks and snapshots, ~2 s after a warm-up.
+ * of 20, every team with a two-layer on-call rotation and business hours, members with skills,
+ * time zones and working hours) built through parseConfig, varied tasks and snapshots carrying
+ * the schedule state the pipeline computes, ~2 s after a warm-up. Computing that schedule state
+ * (uncached) is measured separately: the pipeline does it once per tenant per second.
  */
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
-import { type CompiledPolicy, decide, type Snapshot, type Task } from '../src/core/index.js';
+import type { Tenant } from '../src/config/model.js';
+import { decide, type Snapshot, type Task } from '../src/core/index.js';
+import { computeScheduleState } from '../src/pipeline/schedule-state.js';
 import { round } from './throughput.js';
 
 const TEAMS = 10;
@@ -15,6 +20,9 @@ const MAX_CALLS = 50_000_000;
 const COMPONENTS = Array.from({ length: TEAMS }, (_, i) => `comp-${i}`);
 const TIERS = ['free', 'growth', 'business', 'enterprise'];
 const TYPES = ['bug', 'incident', 'question', 'task'];
+const SKILLS = ['payments', 'kafka', 'postgres', 'k8s', 'frontend', 'billing'];
+const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Europe/London', 'America/Los_Angeles'];
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri'];
 
 /** Deterministic PRNG (mulberry32), so runs compare. */
 function rng(seed: number): () => number {
@@ -63,7 +71,7 @@ function teamRoute(i: number): Record<string, unknown> {
             { field: 'title', matches: `^(outage|incident): .*${c}` },
           ],
         },
-        strategy: 'round_robin',
+        strategy: 'on_call',
         teams: [team],
       };
     case 3:
@@ -76,8 +84,9 @@ function teamRoute(i: number): Record<string, unknown> {
             { field: 'component', eq: c },
           ],
         },
-        strategy: 'least_loaded',
+        strategy: 'skills',
         teams: [team],
+        skills: { required: [SKILLS[i % SKILLS.length]], preferred: [SKILLS[(i + 2) % SKILLS.length]], minLevel: 2 },
       };
     default:
       return {
@@ -87,10 +96,15 @@ function teamRoute(i: number): Record<string, unknown> {
             { field: 'dueAt', lte: '2026-12-01T00:00:00Z' },
             { field: 'priority', gte: 3 },
             { field: 'component', eq: c },
+            { not: { clock: { team, weekdays: ['sat', 'sun'] } } },
           ],
         },
-        strategy: 'round_robin',
+        strategy: 'skills',
         teams: [team],
+        skills: { required: [SKILLS[i % SKILLS.length]], preferred: [SKILLS[(i + 1) % SKILLS.length]] },
+        during: 'business_hours',
+        excludeOffHours: true,
+        escalateTo: memberId(i * PER_TEAM),
       };
   }
 }
@@ -100,11 +114,27 @@ export function generatePolicyYaml(): string {
   const members = Array.from({ length: TEAMS * PER_TEAM }, (_, i) => ({
     id: memberId(i),
     capacity: 5 + Math.floor(random() * 16),
+    skills: { [SKILLS[i % SKILLS.length] as string]: 1 + (i % 5), [SKILLS[(i + 2) % SKILLS.length] as string]: 3 },
+    timezone: ZONES[i % ZONES.length],
+    ...(i % 2 ? { workingHours: { days: WEEKDAYS, start: '08:00', end: '18:00' } } : {}),
   }));
-  const teams = Array.from({ length: TEAMS }, (_, t) => ({
-    id: `team-${t}`,
-    members: Array.from({ length: PER_TEAM }, (_, j) => memberId(t * PER_TEAM + j)),
-  }));
+  const teams = Array.from({ length: TEAMS }, (_, t) => {
+    const ids = Array.from({ length: PER_TEAM }, (_, j) => memberId(t * PER_TEAM + j));
+    return {
+      id: `team-${t}`,
+      members: ids,
+      timezone: ZONES[t % ZONES.length],
+      businessHours: { days: WEEKDAYS, start: '09:00', end: '17:00', holidays: ['2026-12-25'] },
+      onCall: {
+        layers: [
+          { name: 'primary', members: ids.slice(0, 6), every: 1, unit: 'weeks', handoff: '2026-01-05T09:00' },
+          { name: 'secondary', members: ids.slice(6, 12), every: 1, unit: 'days', handoff: '2026-01-05T09:00' },
+        ],
+        overrides: [{ member: ids[12], covers: ids[0], from: '2026-11-20T00:00:00Z', to: '2026-11-30T00:00:00Z' }],
+      },
+      escalation: ids[19],
+    };
+  });
   const routes: Record<string, unknown>[] = [
     { name: 'requested', when: { field: 'requestedAssignee', matches: '.+' }, strategy: 'direct' },
     { name: 'enterprise', when: { field: 'customerTier', eq: 'enterprise' }, strategy: 'direct', assignee: 'm005' },
@@ -155,7 +185,7 @@ export function generatePolicyYaml(): string {
     teams,
     policy: { fallbackQueue: 'triage', routes },
   };
-  return stringify({ tenants: [tenant] });
+  return stringify({ tenants: [tenant] }, { aliasDuplicateObjects: false });
 }
 
 function generateTasks(n: number): Task[] {
@@ -178,8 +208,10 @@ function generateTasks(n: number): Task[] {
   });
 }
 
-function generateSnapshots(compiled: CompiledPolicy, n: number): Snapshot[] {
+function generateSnapshots(tenant: Tenant, now: Date, n: number): Snapshot[] {
   const random = rng(99);
+  const compiled = tenant.compiled;
+  const schedule = computeScheduleState(tenant, now);
   return Array.from({ length: n }, (_, s) => {
     const fullness = s / n; // from empty to nearly full
     const load: Record<string, number> = {};
@@ -188,11 +220,12 @@ function generateSnapshots(compiled: CompiledPolicy, n: number): Snapshot[] {
       load[m.id] = Math.min(m.capacity, Math.floor(random() * m.capacity * (0.2 + fullness)));
       if (random() < 0.05) away[m.id] = true;
     }
-    const cursors: Record<string, string> = {};
-    for (const r of compiled.routes)
-      if (r.pool.length && random() < 0.8)
-        cursors[r.route.name] = r.pool[Math.floor(random() * r.pool.length)] as string;
-    return { load, away, cursors };
+    const turns: Record<string, Record<string, number>> = {};
+    for (const r of compiled.routes) {
+      if (r.route.strategy !== 'round_robin') continue;
+      turns[r.route.name] = Object.fromEntries(r.pool.filter(() => random() < 0.7).map((m, k) => [m, k + 1]));
+    }
+    return { load, away, turns, ...schedule };
   });
 }
 
@@ -206,6 +239,9 @@ export interface DecideResult {
   tasks: number;
   snapshots: number;
   outcomes: Record<string, number>;
+  strategies: Record<string, number>;
+  /** computeScheduleState (rotations, hours, leave for 10 teams and 200 members) uncached, per second. */
+  scheduleStatePerSecond: number;
 }
 
 export function runDecideBench(log: (msg: string) => void): DecideResult {
@@ -214,9 +250,10 @@ export function runDecideBench(log: (msg: string) => void): DecideResult {
   if (!tenant) throw new Error('generated policy has no tenant');
   const compiled = tenant.compiled;
   const tasks = generateTasks(1_024);
-  const snapshots = generateSnapshots(compiled, 16);
   const now = new Date('2026-11-26T12:00:00Z');
+  const snapshots = generateSnapshots(tenant, now, 16);
   const outcomes: Record<string, number> = {};
+  const strategies: Record<string, number> = {};
   const loop = (ms: number, record: boolean) => {
     const start = performance.now();
     let calls = 0;
@@ -230,6 +267,8 @@ export function runDecideBench(log: (msg: string) => void): DecideResult {
         if (record) {
           const key = d.route === null ? `${d.outcome}:fallback` : d.outcome;
           outcomes[key] = (outcomes[key] ?? 0) + 1;
+          const strategy = d.strategy ?? 'none';
+          strategies[strategy] = (strategies[strategy] ?? 0) + 1;
         }
       }
       elapsed = performance.now() - start;
@@ -241,6 +280,14 @@ export function runDecideBench(log: (msg: string) => void): DecideResult {
   loop(WARMUP_MS, false);
   log(`decide: ${RUN_MS} ms`);
   const { calls, seconds } = loop(RUN_MS, true);
+  log('decide: schedule state, 300 ms');
+  const scheduleStart = performance.now();
+  let scheduleCalls = 0;
+  while (performance.now() - scheduleStart < 300 && scheduleCalls < 100_000) {
+    computeScheduleState(tenant, new Date(now.getTime() + scheduleCalls * 1000));
+    scheduleCalls++;
+  }
+  const scheduleStatePerSecond = round(scheduleCalls / ((performance.now() - scheduleStart) / 1000));
   return {
     perSecond: round(calls / seconds),
     calls,
@@ -251,5 +298,7 @@ export function runDecideBench(log: (msg: string) => void): DecideResult {
     tasks: tasks.length,
     snapshots: snapshots.length,
     outcomes,
+    strategies,
+    scheduleStatePerSecond,
   };
 }

@@ -32,7 +32,9 @@ export function checkTeams(teams: TeamFile[], members: Set<string>): Problem[] {
   };
   teams.forEach((team, i) => {
     const at = ['teams', i];
-    team.members.forEach((m, j) => known(m, [...at, 'members', j]));
+    team.members.forEach((m, j) => {
+      known(m, [...at, 'members', j]);
+    });
     const zone = zoneProblem(team.timezone);
     if (zone) problems.push([[...at, 'timezone'], zone]);
     if (team.businessHours)
@@ -40,7 +42,9 @@ export function checkTeams(teams: TeamFile[], members: Set<string>): Problem[] {
     if (team.escalation !== undefined) known(team.escalation, [...at, 'escalation']);
     team.onCall?.layers.forEach((layer, j) => {
       const path = [...at, 'onCall', 'layers', j];
-      layer.members.forEach((m, k) => known(m, [...path, 'members', k]));
+      layer.members.forEach((m, k) => {
+        known(m, [...path, 'members', k]);
+      });
       const timeZone = layer.timeZone ?? team.timezone ?? 'UTC';
       for (const p of rotationProblems({ ...layer, every: layer.every ?? 1, timeZone })) problems.push([path, p]);
     });

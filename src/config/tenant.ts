@@ -1,16 +1,7 @@
 /** Semantic checks and runtime assembly of one tenant's config. */
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
-import {
-  type Condition,
-  canonicalJson,
-  compilePolicy,
-  type Member,
-  type Policy,
-  type Roster,
-  type Route,
-  type Team,
-} from '../core/index.js';
+import { canonicalJson, compilePolicy, type Member, type Policy, type Roster, type Team } from '../core/index.js';
 import { buildMember, buildRoute, buildTeam } from './build-roster.js';
 import { checkMembers, checkTeams } from './check-roster.js';
 import { checkRoutes } from './check-routes.js';

@@ -22,16 +22,26 @@ export function scheduleState(tenant: Tenant, now: Date): ScheduleState {
 }
 
 export function computeScheduleState(tenant: Tenant, at: Date): ScheduleState {
-  const state: ScheduleState = {};
+  const clocks: NonNullable<ScheduleState['clocks']> = {};
+  const teamOpen: NonNullable<ScheduleState['teamOpen']> = {};
+  const onCall: NonNullable<ScheduleState['onCall']> = {};
+  const offHours: NonNullable<ScheduleState['offHours']> = {};
+  const onLeave: NonNullable<ScheduleState['onLeave']> = {};
   for (const team of tenant.roster.teams.values()) {
-    (state.clocks ??= {})[team.id] = localClock(team.timezone, at);
-    if (team.businessHours) (state.teamOpen ??= {})[team.id] = isBusinessOpen(team.businessHours, team.timezone, at);
-    if (team.onCall) (state.onCall ??= {})[team.id] = onCallAt(team.onCall, at);
+    clocks[team.id] = localClock(team.timezone, at);
+    if (team.businessHours) teamOpen[team.id] = isBusinessOpen(team.businessHours, team.timezone, at);
+    if (team.onCall) onCall[team.id] = onCallAt(team.onCall, at);
   }
   for (const member of tenant.roster.members.values()) {
-    if (member.workingHours && !isWithinHours(member.workingHours, member.timezone, at))
-      (state.offHours ??= {})[member.id] = true;
-    if (member.leave.length && isOnLeave(member.leave, member.timezone, at)) (state.onLeave ??= {})[member.id] = true;
+    if (member.workingHours && !isWithinHours(member.workingHours, member.timezone, at)) offHours[member.id] = true;
+    if (member.leave.length && isOnLeave(member.leave, member.timezone, at)) onLeave[member.id] = true;
+  }
+  // Only what is set: snapshots are stored with every decision, so keep them small.
+  const nonEmpty = <T extends object>(o: T) => (Object.keys(o).length ? o : undefined);
+  const state: ScheduleState = {};
+  for (const [key, value] of Object.entries({ clocks, teamOpen, onCall, offHours, onLeave })) {
+    const kept = nonEmpty(value);
+    if (kept) Object.assign(state, { [key]: kept });
   }
   return state;
 }

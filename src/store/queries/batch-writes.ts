@@ -112,14 +112,8 @@ export async function readSnapshot(db: Kysely<Database>, tenantId: string): Prom
     if (m.open_tasks) snapshot.load[m.member_id] = m.open_tasks;
     if (m.away) snapshot.away[m.member_id] = true;
   }
-  for (const t of typed) {
-    snapshot.loadByType ??= {};
-    (snapshot.loadByType[t.member_id] ??= {})[t.task_type] = t.open_tasks;
-  }
-  for (const t of turns) {
-    snapshot.turns ??= {};
-    (snapshot.turns[t.route] ??= {})[t.member_id] = t.turn;
-  }
+  if (typed.length) snapshot.loadByType = nest(typed.map((t) => [t.member_id, t.task_type, t.open_tasks]));
+  if (turns.length) snapshot.turns = nest(turns.map((t) => [t.route, t.member_id, t.turn]));
   return snapshot;
 }
 
@@ -138,4 +132,15 @@ export async function assigneesOf(
     .where('assignee', 'is not', null)
     .execute();
   return Object.fromEntries(rows.map((r) => [r.external_id, r.assignee as string]));
+}
+
+/** [outer, inner, value] rows → { outer: { inner: value } }. */
+function nest(rows: [string, string, number][]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [outer, inner, value] of rows) {
+    const group = out[outer] ?? {};
+    group[inner] = value;
+    out[outer] = group;
+  }
+  return out;
 }

@@ -23,7 +23,7 @@ for (const kind of STORES) {
     it('commits every write of the batch together, and reads inside see earlier writes', async () => {
       const store = await fresh();
       const [a, b, c] = await ingestAndClaim(store, ['PAY-1', 'PAY-2', 'PAY-3']);
-      const seen = await store.batch(async (w) => {
+      const seen = await store.batch([TENANT], async (w) => {
         await w.commitDecision(commitFor(a!, assignedTo('alice', { capacity: 5 })));
         const afterFirst = await w.readSnapshot(TENANT);
         await w.commitDecision(commitFor(b!, queuedIn('triage')));
@@ -41,7 +41,7 @@ for (const kind of STORES) {
     it('a write that conflicts is rolled back alone; the rest of the batch commits', async () => {
       const store = await fresh();
       const [a, b, c] = await ingestAndClaim(store, ['PAY-1', 'PAY-2', 'PAY-3']);
-      const errors = await store.batch(async (w) => {
+      const errors = await store.batch([TENANT], async (w) => {
         const caught: unknown[] = [];
         await w.commitDecision(commitFor(a!, assignedTo('alice'), { capacity: 1 }));
         // alice is now full: this one must fail and leave nothing behind.
@@ -63,7 +63,7 @@ for (const kind of STORES) {
     it('a write whose lease was lost fails alone with LeaseLost', async () => {
       const store = await fresh();
       const [a, b] = await ingestAndClaim(store, ['PAY-1', 'PAY-2']);
-      const outcome = await store.batch(async (w) => {
+      const outcome = await store.batch([TENANT], async (w) => {
         await w.commitDecision(commitFor(a!, queuedIn('triage')));
         return w.commitDecision(commitFor({ ...b!, leaseOwner: 'someone-else' }, queuedIn('triage'))).catch((e) => e);
       });
@@ -75,7 +75,7 @@ for (const kind of STORES) {
       const store = await fresh();
       const [a] = await ingestAndClaim(store, ['PAY-1']);
       await expect(
-        store.batch(async (w) => {
+        store.batch([TENANT], async (w) => {
           await w.commitDecision(commitFor(a!, assignedTo('alice')));
           throw new Error('crash before commit');
         }),

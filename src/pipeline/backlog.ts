@@ -5,7 +5,7 @@
  * decision and audit entry. Tasks that still find nobody stay queued, with no new decision.
  */
 import type { Tenant } from '../config/model.js';
-import { CommitConflict, type TaskRow } from '../store/store.js';
+import { CommitConflict, type PipelineWrites, type TaskRow } from '../store/store.js';
 import { makeDecision } from './make-decision.js';
 import type { PipelineDeps } from './process-event.js';
 
@@ -19,7 +19,7 @@ export interface DrainResult {
 
 export async function drainBacklog(deps: PipelineDeps, tenant: Tenant): Promise<DrainResult> {
   const result: DrainResult = { assigned: 0, stillQueued: 0 };
-  await deps.store.batch(async (w) => {
+  await deps.store.batch([tenant.id], async (w) => {
     const backlog = await w.listBacklog(tenant.id, DRAIN_LIMIT);
     for (const queued of backlog) {
       if (await redecide(deps, w, tenant, queued)) result.assigned++;
@@ -30,12 +30,7 @@ export async function drainBacklog(deps: PipelineDeps, tenant: Tenant): Promise<
   return result;
 }
 
-async function redecide(
-  deps: PipelineDeps,
-  w: Parameters<Parameters<PipelineDeps['store']['batch']>[0]>[0],
-  tenant: Tenant,
-  queued: TaskRow,
-): Promise<boolean> {
+async function redecide(deps: PipelineDeps, w: PipelineWrites, tenant: Tenant, queued: TaskRow): Promise<boolean> {
   const record = await makeDecision(w, tenant, queued.task, deps.clock(), {
     taskId: queued.id,
     eventId: null,

@@ -36,11 +36,14 @@ export async function processBatch(deps: PipelineDeps, events: ClaimedEvent[]): 
   const prepared = await Promise.all(events.map((e) => prepare(deps, e)));
   let outcomes: Outcome[];
   try {
-    outcomes = await deps.store.batch(async (w) => {
-      const results: Outcome[] = [];
-      for (const p of prepared) results.push(await settle(deps, w, p));
-      return results;
-    });
+    outcomes = await deps.store.batch(
+      events.map((e) => e.tenantId),
+      async (w) => {
+        const results: Outcome[] = [];
+        for (const p of prepared) results.push(await settle(deps, w, p));
+        return results;
+      },
+    );
   } catch (e) {
     // The commit itself failed: nothing of the batch was written. Hand every event back.
     outcomes = events.map((event) => ({ kind: 'failed', event, error: e }));

@@ -2,13 +2,13 @@
  * The Store over Kysely, shared by SQLite and PostgreSQL. Hot write paths live one per file
  * in queries/; the short reads are here. Every query names tenant_id (invariant 7).
  */
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, Migrator, sql, type Transaction } from 'kysely';
 import type { Snapshot, Task } from '../core/index.js';
 import type { StoreDialect } from './dialect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as openEventsIndex from './migrations/0002-open-events-index.js';
 import * as routingState from './migrations/0003-routing-state.js';
-import { appendAudit } from './queries/append-audit.js';
+import { appendAudit, lockAuditHeads } from './queries/append-audit.js';
 import { assigneesOf, BatchWrites, findTaskByExternalId, readSnapshot } from './queries/batch-writes.js';
 import { claimEvents } from './queries/claim-events.js';
 import { commitDecision } from './queries/commit-decision.js';
@@ -55,6 +55,14 @@ export class SqlStore implements Store {
     this.db = d.db;
   }
 
+  /** A transaction that appends audit entries for these tenants: their heads are locked first (see lockAuditHeads). */
+  private audited<T>(tenantIds: string[], fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockAuditHeads(this.d, trx, tenantIds);
+      return fn(trx);
+    });
+  }
+
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => MIGRATIONS } });
     const { error, results } = await migrator.migrateToLatest();
@@ -97,15 +105,15 @@ export class SqlStore implements Store {
   }
 
   commitDecision(c: DecisionCommit): Promise<CommittedDecision> {
-    return this.db.transaction().execute((trx) => commitDecision(this.d, trx, c));
+    return this.audited([c.event.tenantId], (trx) => commitDecision(this.d, trx, c));
   }
 
   mergeIntoTask(event: ClaimedEvent, existing: TaskRow, task: Task, now: string): Promise<void> {
-    return this.db.transaction().execute((trx) => mergeIntoTask(this.d, trx, event, existing, task, now));
+    return this.audited([event.tenantId], (trx) => mergeIntoTask(this.d, trx, event, existing, task, now));
   }
 
   deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
-    return this.db.transaction().execute((trx) => deadLetterEvent(this.d, trx, event, reason, now));
+    return this.audited([event.tenantId], (trx) => deadLetterEvent(this.d, trx, event, reason, now));
   }
 
   listBacklog(tenantId: string, limit: number): Promise<TaskRow[]> {
@@ -113,19 +121,19 @@ export class SqlStore implements Store {
   }
 
   commitRedecision(c: RedecisionCommit): Promise<void> {
-    return this.db.transaction().execute((trx) => commitRedecision(this.d, trx, c));
+    return this.audited([c.tenantId], (trx) => commitRedecision(this.d, trx, c));
   }
 
   transitionTask(t: TaskTransition): Promise<TaskRow> {
-    return this.db.transaction().execute((trx) => transitionTask(this.d, trx, t));
+    return this.audited([t.tenantId], (trx) => transitionTask(this.d, trx, t));
   }
 
   setAway(a: { tenantId: string; memberId: string; away: boolean; actor: string; now: string }): Promise<boolean> {
-    return this.db.transaction().execute((trx) => setAway(this.d, trx, a));
+    return this.audited([a.tenantId], (trx) => setAway(this.d, trx, a));
   }
 
-  batch<T>(fn: (w: PipelineWrites) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new BatchWrites(this.d, trx)));
+  batch<T>(tenantIds: string[], fn: (w: PipelineWrites) => Promise<T>): Promise<T> {
+    return this.audited(tenantIds, (trx) => fn(new BatchWrites(this.d, trx)));
   }
 
   async listTasks(tenantId: string, f: TaskFilter): Promise<Page<TaskRow>> {
@@ -165,7 +173,7 @@ export class SqlStore implements Store {
   }
 
   commitOverride(o: OverrideCommit): Promise<DecisionRow> {
-    return commitOverride(this.d, o);
+    return this.audited([o.tenantId], (trx) => commitOverride(this.d, trx, o));
   }
 
   async getEvent(tenantId: string, eventId: string): Promise<EventRow | undefined> {
@@ -211,7 +219,7 @@ export class SqlStore implements Store {
   }
 
   async appendAudit(tenantId: string, entry: AuditDraft, now: string): Promise<void> {
-    await this.db.transaction().execute((trx) => appendAudit(this.d, trx, tenantId, entry, now));
+    await this.audited([tenantId], (trx) => appendAudit(this.d, trx, tenantId, entry, now));
   }
 
   async readAudit(tenantId: string, afterSeq: number, limit: number): Promise<AuditRow[]> {

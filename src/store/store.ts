@@ -252,9 +252,10 @@ export interface Store extends PipelineWrites {
    * Group commit for the pipeline: every write `fn` makes through `w` joins one transaction,
    * so a batch of events costs one commit (one fsync on SQLite). A write that fails is rolled
    * back to its savepoint and throws as usual; the others stay. Reads see the batch's own
-   * earlier writes. If the final commit fails, nothing of the batch is written.
+   * earlier writes. If the final commit fails, nothing of the batch is written. `tenantIds`:
+   * every tenant the batch may write for (their audit heads are locked first, in order).
    */
-  batch<T>(fn: (w: PipelineWrites) => Promise<T>): Promise<T>;
+  batch<T>(tenantIds: string[], fn: (w: PipelineWrites) => Promise<T>): Promise<T>;
 
   // api
   listTasks(tenantId: string, filter: TaskFilter): Promise<Page<TaskRow>>;

@@ -61,3 +61,23 @@ export async function appendAudit(
     .execute();
   await trx.updateTable('audit_heads').set({ seq: entry.seq, hash }).where('tenant_id', '=', tenantId).execute();
 }
+
+/**
+ * The lock-order rule on PostgreSQL: a transaction that will append to a tenant's audit chain
+ * takes the tenant's head row first, before any other row lock. Every such transaction then
+ * locks head → rows, so none can wait on another in a cycle. (Without it, a pipeline batch
+ * that has appended for one event holds the head while waiting for a member row that a
+ * single commit holds while waiting for the head: a deadlock.) Several tenants' heads are
+ * taken in id order. SQLite serialises writers, so there is nothing to order.
+ */
+export async function lockAuditHeads(d: StoreDialect, trx: Transaction<Database>, tenantIds: string[]): Promise<void> {
+  if (!d.rowLocks) return;
+  for (const tenantId of [...new Set(tenantIds)].sort()) {
+    await trx
+      .insertInto('audit_heads')
+      .values({ tenant_id: tenantId, seq: 0, hash: GENESIS_HASH })
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .execute();
+    await trx.selectFrom('audit_heads').select('seq').where('tenant_id', '=', tenantId).forUpdate().execute();
+  }
+}

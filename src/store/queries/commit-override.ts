@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { StoreDialect } from '../dialect.js';
 import { newId } from '../ids.js';
 import { toDecisionRow } from '../rows.js';
+import type { Database } from '../schema.js';
 import { type DecisionRow, type OverrideCommit, TaskStateConflict } from '../store.js';
 import { appendAudit } from './append-audit.js';
 import { insertOutbox } from './commit-decision.js';
@@ -24,8 +26,12 @@ export class TaskNotFound extends Error {
  * a `task.reassigned` outbox row and an audit entry, in one transaction. A person may
  * deliberately assign over capacity, so capacity is not enforced here.
  */
-export async function commitOverride(d: StoreDialect, o: OverrideCommit): Promise<DecisionRow> {
-  return d.db.transaction().execute(async (trx) => {
+export async function commitOverride(
+  d: StoreDialect,
+  trx: Transaction<Database>,
+  o: OverrideCommit,
+): Promise<DecisionRow> {
+  {
     const task = await trx
       .selectFrom('tasks')
       .selectAll()
@@ -117,5 +123,5 @@ export async function commitOverride(d: StoreDialect, o: OverrideCommit): Promis
       o.now,
     );
     return toDecisionRow(row);
-  });
+  }
 }

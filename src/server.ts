@@ -9,10 +9,11 @@ import { operationRoutes } from './api/operations.js';
 import { apiV1 } from './api/v1/index.js';
 import type { AppConfig } from './config/model.js';
 import { installProblemHandlers } from './http/error-handler.js';
-import { intakeRoutes } from './intake/generic-route.js';
 import { GroupCommitter } from './intake/group-commit.js';
+import { intakeRoutes } from './intake/hook-route.js';
 import { Metrics } from './observability/metrics.js';
 import { BacklogDrainer } from './pipeline/backlog.js';
+import type { PipelineDeps } from './pipeline/process-event.js';
 import { PipelineWorker, type WorkerOptions } from './pipeline/worker.js';
 import type { Store } from './store/store.js';
 
@@ -46,8 +47,13 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     await store.recordPolicyVersion(tenant.id, tenant.policy.version, tenant.policyDocument, now);
   }
 
-  const pipeline = { store, config, metrics, log: logger.child({ component: 'pipeline' }), clock };
+  const pipeline: PipelineDeps = { store, config, metrics, log: logger.child({ component: 'pipeline' }), clock };
   const drainer = new BacklogDrainer(pipeline);
+  pipeline.onCapacityFreed = (tenantId) => {
+    drainer
+      .drain(tenantId)
+      .catch((e) => pipeline.log.error({ err: e, tenant: tenantId }, 'draining the backlog failed'));
+  };
   const worker = options.worker === false ? null : new PipelineWorker(pipeline, drainer, options.workerOptions);
   const committer = new GroupCommitter(store, (results) => {
     if (results.some((r) => r.status === 'accepted')) worker?.wake();

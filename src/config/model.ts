@@ -3,15 +3,19 @@ import type { Expression } from 'jsonata';
 import type { CompiledPolicy, Policy, Roster } from '../core/index.js';
 
 export interface SigningSecret {
-  /** Raw HMAC key bytes (the base64 part of `whsec_…`). */
+  /** Raw key bytes: the base64 part of `whsec_…` (generic), else the secret or token as UTF-8. */
   key: Buffer;
   /** Epoch ms after which the secret is no longer accepted; undefined = no expiry. */
   expiresAt?: number;
 }
 
+/** The kinds of source an integration can be; each has an adapter in src/intake/sources. */
+export const INTEGRATION_TYPES = ['generic'] as const;
+export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
+
 export interface Integration {
   id: string;
-  type: 'generic';
+  type: IntegrationType;
   secrets: SigningSecret[];
   /** Dot path into the payload used as the dedupe key; undefined = the `webhook-id` header. */
   dedupePath?: string[];

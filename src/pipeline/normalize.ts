@@ -1,48 +1,10 @@
 /**
- * Source payload → canonical Task: the integration's JSONata transform (or the payload as is),
- * then validation against the Task schema. Failures are reasons a person can act on; the
- * pipeline dead-letters the event with them.
+ * What a delivery means: each source type's normalizer in src/pipeline/sources maps its
+ * payload to an upsert, a close, an override or an ignore (with the reason).
  */
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import type { Integration } from '../config/model.js';
-import { type Task, TaskSchema } from '../core/task.js';
+import { NORMALIZERS } from './sources/index.js';
+import type { NormalizeResult, SourceInput } from './sources/types.js';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
-const validateTask = ajv.compile<Task>(TaskSchema);
-
-export type NormalizeResult = { ok: true; task: Task } | { ok: false; reason: string };
-
-export async function normalize(integration: Integration, payload: unknown): Promise<NormalizeResult> {
-  let output: unknown = payload;
-  if (integration.transform) {
-    try {
-      output = await integration.transform.evaluate(payload);
-    } catch (e) {
-      const err = e as { message?: string; code?: string; position?: number };
-      return { ok: false, reason: `transform failed: ${err.message ?? String(e)}${err.code ? ` (${err.code})` : ''}` };
-    }
-  }
-  if (output === undefined || output === null || typeof output !== 'object' || Array.isArray(output)) {
-    return {
-      ok: false,
-      reason: `transform produced ${Array.isArray(output) ? 'an array' : String(output)}, not a Task object`,
-    };
-  }
-  // JSONata yields undefined for absent paths and may return its own sequence types: plain JSON only.
-  const candidate = JSON.parse(JSON.stringify(output)) as Record<string, unknown>;
-  if (!validateTask(candidate)) {
-    const problems = (validateTask.errors ?? [])
-      .map(
-        (e) =>
-          `${e.instancePath || '/'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}`,
-      )
-      .join('; ');
-    return { ok: false, reason: `not a valid Task: ${problems}` };
-  }
-  const task = candidate as Task;
-  if (task.dueAt !== undefined) task.dueAt = new Date(task.dueAt).toISOString();
-  if (task.labels) task.labels = [...new Set(task.labels)];
-  return { ok: true, task };
+export async function normalize(input: SourceInput): Promise<NormalizeResult> {
+  return NORMALIZERS[input.integration.type](input);
 }

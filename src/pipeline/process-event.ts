@@ -5,6 +5,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { type ClaimedEvent, CommitConflict, LeaseLost, type PipelineWrites, type Store } from '../store/store.js';
 import { makeDecision } from './make-decision.js';
 import { normalize } from './normalize.js';
+import type { SourceAction } from './sources/types.js';
 
 /** An event that keeps failing unexpectedly is dead-lettered after this many claims. */
 export const MAX_ATTEMPTS = 5;
@@ -21,13 +22,20 @@ export interface PipelineDeps {
   metrics: Metrics;
   log: Logger;
   clock: () => Date;
+  /** Called after a batch in which a source closed or reassigned tasks (the server drains the backlog). */
+  onCapacityFreed?: (tenantId: string) => void;
 }
 
-type Prepared = { event: ClaimedEvent; tenant: Tenant; task: Task } | { event: ClaimedEvent; deadReason: string };
+type Prepared =
+  | { event: ClaimedEvent; tenant: Tenant; action: SourceAction }
+  | { event: ClaimedEvent; deadReason: string };
 
 type Outcome =
   | { kind: 'decided'; event: ClaimedEvent; decision: Decision }
   | { kind: 'merged' | 'lease_lost'; event: ClaimedEvent }
+  /** A close, cancel or reassignment from the source: someone's capacity may be free now. */
+  | { kind: 'freed'; event: ClaimedEvent }
+  | { kind: 'ignored'; event: ClaimedEvent; reason: string }
   | { kind: 'dead'; event: ClaimedEvent; reason: string }
   | { kind: 'failed'; event: ClaimedEvent; error: unknown };
 
@@ -49,6 +57,9 @@ export async function processBatch(deps: PipelineDeps, events: ClaimedEvent[]): 
     outcomes = events.map((event) => ({ kind: 'failed', event, error: e }));
   }
   for (const o of outcomes) await report(deps, o);
+  for (const tenantId of new Set(outcomes.filter((o) => o.kind === 'freed').map((o) => o.event.tenantId))) {
+    deps.onCapacityFreed?.(tenantId);
+  }
 }
 
 /** Normalize outside the transaction: transforms are async JavaScript, not store work. */
@@ -59,8 +70,13 @@ async function prepare(deps: PipelineDeps, event: ClaimedEvent): Promise<Prepare
   if (!tenant || !integration) {
     return { event, deadReason: `integration "${event.integration}" is no longer configured for this tenant` };
   }
-  const normalized = await normalize(integration, JSON.parse(event.body));
-  return normalized.ok ? { event, tenant, task: normalized.task } : { event, deadReason: normalized.reason };
+  const normalized = await normalize({
+    integration,
+    payload: JSON.parse(event.body),
+    meta: event.meta,
+    roster: tenant.roster,
+  });
+  return normalized.ok ? { event, tenant, action: normalized.action } : { event, deadReason: normalized.reason };
 }
 
 async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared): Promise<Outcome> {
@@ -70,10 +86,43 @@ async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared): Promi
       await w.deadLetterEvent(event, p.deadReason, deps.clock().toISOString());
       return { kind: 'dead', event, reason: p.deadReason };
     }
-    return await route(deps, w, event, p.tenant, p.task);
+    return await act(deps, w, event, p.tenant, p.action);
   } catch (e) {
     if (e instanceof LeaseLost) return { kind: 'lease_lost', event };
     return { kind: 'failed', event, error: e };
+  }
+}
+
+/** Carry out what the delivery means. */
+async function act(
+  deps: PipelineDeps,
+  w: PipelineWrites,
+  event: ClaimedEvent,
+  tenant: Tenant,
+  action: SourceAction,
+): Promise<Outcome> {
+  const now = deps.clock().toISOString();
+  const actor = `${event.integration}:${action.kind}`;
+  switch (action.kind) {
+    case 'upsert':
+      return route(deps, w, event, tenant, action.task);
+    case 'ignore':
+      await w.ignoreEvent(event, action.reason, now);
+      return { kind: 'ignored', event, reason: action.reason };
+    case 'close': {
+      const done = await w.closeFromEvent(event, { ...action, actor }, now);
+      return done === 'applied'
+        ? { kind: 'freed', event }
+        : { kind: 'ignored', event, reason: `nothing to ${action.how}` };
+    }
+    case 'override': {
+      const done = await w.overrideFromEvent(
+        event,
+        { ...action, queue: tenant.policy.fallbackQueue, policyVersion: tenant.policy.version },
+        now,
+      );
+      return done === 'applied' ? { kind: 'freed', event } : { kind: 'ignored', event, reason: 'override not applied' };
+    }
   }
 }
 
@@ -118,6 +167,9 @@ async function report(deps: PipelineDeps, o: Outcome): Promise<void> {
     case 'decided':
       deps.metrics.decisions.inc({ tenant, outcome: o.decision.outcome });
       deps.metrics.decisionLatency.observe((Date.now() - Date.parse(event.receivedAt)) / 1000);
+      return;
+    case 'ignored':
+      deps.log.info({ eventId: event.id, tenant, reason: o.reason }, 'event ignored');
       return;
     case 'dead':
       deps.metrics.deadLetters.inc({ tenant });

@@ -13,7 +13,9 @@ export interface EventsTable {
   dedupe_key: string;
   received_at: string;
   body: string;
-  /** pending → processing → decided | merged | dead */
+  /** JSON of the source headers the normalizer needs; null for none. */
+  meta: string | null;
+  /** pending → processing → decided | merged | applied | ignored | dead */
   status: string;
   attempts: Generated<number>;
   lease_owner: string | null;

@@ -8,11 +8,13 @@ import type { StoreDialect } from './dialect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as openEventsIndex from './migrations/0002-open-events-index.js';
 import * as routingState from './migrations/0003-routing-state.js';
+import * as eventMeta from './migrations/0004-event-meta.js';
 import { appendAudit, lockAuditHeads } from './queries/append-audit.js';
 import { assigneesOf, BatchWrites, findTaskByExternalId, readSnapshot } from './queries/batch-writes.js';
 import { claimEvents } from './queries/claim-events.js';
 import { commitDecision } from './queries/commit-decision.js';
 import { commitOverride } from './queries/commit-override.js';
+import { closeFromEvent, ignoreEvent, overrideFromEvent } from './queries/event-actions.js';
 import { deadLetterEvent, mergeIntoTask, releaseEvent } from './queries/event-outcomes.js';
 import { insertEvents } from './queries/insert-events.js';
 import { commitRedecision, listBacklog, setAway, transitionTask } from './queries/task-lifecycle.js';
@@ -26,6 +28,8 @@ import type {
   DeadLetterRow,
   DecisionCommit,
   DecisionRow,
+  EventCloseAction,
+  EventOverrideAction,
   EventRow,
   InsertEventResult,
   NewEvent,
@@ -43,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-open-events-index': openEventsIndex,
   '0003-routing-state': routingState,
+  '0004-event-meta': eventMeta,
 };
 
 export class SqlStore implements Store {
@@ -114,6 +119,18 @@ export class SqlStore implements Store {
 
   deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
     return this.audited([event.tenantId], (trx) => deadLetterEvent(this.d, trx, event, reason, now));
+  }
+
+  ignoreEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
+    return this.db.transaction().execute((trx) => ignoreEvent(trx, event, reason, now));
+  }
+
+  closeFromEvent(event: ClaimedEvent, action: EventCloseAction, now: string): Promise<'applied' | 'ignored'> {
+    return this.audited([event.tenantId], (trx) => closeFromEvent(this.d, trx, event, action, now));
+  }
+
+  overrideFromEvent(event: ClaimedEvent, action: EventOverrideAction, now: string): Promise<'applied' | 'ignored'> {
+    return this.audited([event.tenantId], (trx) => overrideFromEvent(this.d, trx, event, action, now));
   }
 
   listBacklog(tenantId: string, limit: number): Promise<TaskRow[]> {

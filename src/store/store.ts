@@ -11,6 +11,8 @@ export interface NewEvent {
   dedupeKey: string;
   receivedAt: string;
   body: string;
+  /** Source headers the normalizer needs later (e.g. which GitHub event). */
+  meta?: Record<string, string>;
 }
 
 export type InsertEventResult = { status: 'accepted'; id: string } | { status: 'duplicate'; id: string };
@@ -21,6 +23,7 @@ export interface ClaimedEvent {
   integration: string;
   receivedAt: string;
   body: string;
+  meta: Record<string, string>;
   attempts: number;
   leaseOwner: string;
 }
@@ -77,6 +80,25 @@ export interface RedecisionCommit
   taskId: string;
   /** The decision that queued it; the commit only applies if it is still current. */
   supersedesId: string;
+}
+
+/** A source closed or cancelled the task it once created. */
+export interface EventCloseAction {
+  externalId: string;
+  how: 'close' | 'cancel';
+  actor: string;
+  reason: string;
+}
+
+/** A person assigned (or unassigned) the task at the source. */
+export interface EventOverrideAction {
+  externalId: string;
+  /** null: unassigned at the source; the task then waits in `queue`. */
+  assignee: string | null;
+  queue: string;
+  actor: string;
+  reason: string;
+  policyVersion: string;
 }
 
 export interface TaskTransition {
@@ -229,6 +251,10 @@ export interface PipelineWrites {
   /** An event for a task that already exists: update its fields, keep its assignment. */
   mergeIntoTask(event: ClaimedEvent, existing: TaskRow, task: Task, now: string): Promise<void>;
   deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void>;
+  /** The event means nothing to route on: kept as `ignored` with the reason. */
+  ignoreEvent(event: ClaimedEvent, reason: string, now: string): Promise<void>;
+  closeFromEvent(event: ClaimedEvent, action: EventCloseAction, now: string): Promise<'applied' | 'ignored'>;
+  overrideFromEvent(event: ClaimedEvent, action: EventOverrideAction, now: string): Promise<'applied' | 'ignored'>;
   /** Queued tasks in backlog order (rank, due time, arrival). */
   listBacklog(tenantId: string, limit: number): Promise<TaskRow[]>;
   commitRedecision(c: RedecisionCommit): Promise<void>;

@@ -12,11 +12,14 @@ import type {
   ClaimedEvent,
   CommittedDecision,
   DecisionCommit,
+  EventCloseAction,
+  EventOverrideAction,
   PipelineWrites,
   RedecisionCommit,
   TaskRow,
 } from '../store.js';
 import { commitDecision } from './commit-decision.js';
+import { closeFromEvent, ignoreEvent, overrideFromEvent } from './event-actions.js';
 import { deadLetterEvent, mergeIntoTask } from './event-outcomes.js';
 import { commitRedecision, listBacklog } from './task-lifecycle.js';
 
@@ -50,6 +53,18 @@ export class BatchWrites implements PipelineWrites {
 
   deadLetterEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
     return this.isolated(() => deadLetterEvent(this.d, this.trx, event, reason, now));
+  }
+
+  ignoreEvent(event: ClaimedEvent, reason: string, now: string): Promise<void> {
+    return this.isolated(() => ignoreEvent(this.trx, event, reason, now));
+  }
+
+  closeFromEvent(event: ClaimedEvent, action: EventCloseAction, now: string): Promise<'applied' | 'ignored'> {
+    return this.isolated(() => closeFromEvent(this.d, this.trx, event, action, now));
+  }
+
+  overrideFromEvent(event: ClaimedEvent, action: EventOverrideAction, now: string): Promise<'applied' | 'ignored'> {
+    return this.isolated(() => overrideFromEvent(this.d, this.trx, event, action, now));
   }
 
   listBacklog(tenantId: string, limit: number): Promise<TaskRow[]> {

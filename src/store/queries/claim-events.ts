@@ -37,7 +37,7 @@ export async function claimEvents(
           .$asTuple('tenant_id', 'id'),
       ),
     )
-    .returning(['tenant_id', 'id', 'integration', 'received_at', 'body', 'attempts'])
+    .returning(['tenant_id', 'id', 'integration', 'received_at', 'body', 'meta', 'attempts'])
     .execute();
   return rows
     .map((r) => ({
@@ -46,6 +46,7 @@ export async function claimEvents(
       integration: r.integration,
       receivedAt: r.received_at,
       body: r.body,
+      meta: r.meta ? (JSON.parse(r.meta) as Record<string, string>) : {},
       attempts: r.attempts,
       leaseOwner: owner,
     }))

@@ -122,7 +122,7 @@ export async function insertDecision(
 export async function finishEvent(
   trx: Transaction<Database>,
   event: { tenantId: string; id: string; leaseOwner: string },
-  status: 'decided' | 'merged' | 'dead',
+  status: 'decided' | 'merged' | 'applied' | 'ignored' | 'dead',
   fields: { task_id?: string | null; decision_id?: string | null; error?: string | null; now: string },
 ): Promise<void> {
   const result = await trx

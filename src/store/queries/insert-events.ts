@@ -30,6 +30,7 @@ export async function insertEvents(d: StoreDialect, batch: NewEvent[]): Promise<
           dedupe_key: e.dedupeKey,
           received_at: e.receivedAt,
           body: e.body,
+          meta: e.meta && Object.keys(e.meta).length ? JSON.stringify(e.meta) : null,
           status: 'pending',
           lease_owner: null,
           lease_until: null,

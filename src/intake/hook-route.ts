@@ -1,17 +1,16 @@
 /**
- * POST /hooks/:tenant/:integration — the generic (Standard Webhooks) source.
+ * POST /hooks/:tenant/:integration — every source, through its adapter (src/intake/sources).
  *
- * Order of checks: size and media type (fastify, before the handler) → tenant and
- * integration → signature over the raw bytes → JSON → dedupe key → durable insert → 202.
+ * Order of checks: size (fastify, before the handler) → tenant and integration → media type
+ * → signature or token over the raw bytes → parse → dedupe key → durable insert → 202.
  * Nothing is written until every check passed; the 2xx is sent only after the row committed.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppConfig } from '../config/model.js';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../http/problem.js';
 import type { Metrics } from '../observability/metrics.js';
-import { dedupeKeyOf } from './dedupe.js';
 import type { GroupCommitter } from './group-commit.js';
-import { type VerifyFailure, verifyStandardWebhook } from './verify.js';
+import { type Delivery, SOURCES } from './sources/index.js';
 
 export const INTAKE_BODY_LIMIT = 1024 * 1024;
 
@@ -22,26 +21,15 @@ export interface IntakeDeps {
   clock?: () => Date;
 }
 
-const SIGNATURE_DETAIL: Record<VerifyFailure, string> = {
-  missing_headers: 'The webhook-id, webhook-timestamp and webhook-signature headers are all required.',
-  invalid_timestamp: 'webhook-timestamp must be whole seconds since the Unix epoch.',
-  stale_timestamp: 'webhook-timestamp is more than 5 minutes in the past; a replay is refused.',
-  future_timestamp: 'webhook-timestamp is more than 5 minutes in the future; check the sender clock.',
-  bad_signature: 'No webhook-signature matches any active secret of this integration.',
-};
-
 export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Promise<void> {
   const clock = deps.clock ?? (() => new Date());
-  // Keep the raw bytes: the signature is over them, not over a re-serialised object.
-  app.removeAllContentTypeParsers();
+  // Keep the raw bytes: signatures are over them, not over a re-serialised object. Which media
+  // types a source accepts is the adapter's call (415 otherwise).
   const keepRaw = (_req: unknown, body: string | Buffer, done: (err: null, body: Buffer) => void) =>
     done(null, body as Buffer);
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: INTAKE_BODY_LIMIT }, keepRaw);
-  app.addContentTypeParser(
-    /^application\/[a-z0-9.+-]+\+json$/,
-    { parseAs: 'buffer', bodyLimit: INTAKE_BODY_LIMIT },
-    keepRaw,
-  );
+  for (const type of ['application/json', /^application\/[a-z0-9.+-]+\+json$/, 'application/x-www-form-urlencoded']) {
+    app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: INTAKE_BODY_LIMIT }, keepRaw);
+  }
 
   app.addHook('onError', async (_req, _reply, error) => {
     const code = (error as { code?: string }).code;
@@ -67,6 +55,16 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Prom
           Problem.notFound('unknown-integration', `No integration "${integrationId}" for tenant "${tenantId}".`),
         );
       }
+      const adapter = SOURCES[integration.type];
+      const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (!adapter.accepts(contentType)) {
+        return reject(
+          'media_type',
+          Problem.unsupportedMediaType(
+            `A ${integration.type} integration does not accept ${contentType || 'a body without a content type'}.`,
+          ),
+        );
+      }
       const body = request.body;
       if (!Buffer.isBuffer(body) || body.length === 0) {
         return reject(
@@ -74,39 +72,26 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Prom
           Problem.badRequest('malformed-json', 'The body is empty; a JSON document was expected.'),
         );
       }
-      const header = (name: string) => {
-        const v = request.headers[name];
-        return Array.isArray(v) ? v[0] : v;
-      };
-      const verdict = verifyStandardWebhook(
+      const delivery: Delivery = {
         body,
-        { id: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature') },
-        integration.secrets,
-        receivedAt,
-      );
+        contentType,
+        header: (name) => {
+          const v = request.headers[name];
+          return Array.isArray(v) ? v[0] : v;
+        },
+      };
+      const verdict = adapter.verify(delivery, integration, receivedAt);
       if (!verdict.ok) {
-        return reject(
-          verdict.reason,
-          Problem.unauthorized(verdict.reason.replaceAll('_', '-'), SIGNATURE_DETAIL[verdict.reason]),
-        );
+        return reject(verdict.reason, Problem.unauthorized(verdict.reason.replaceAll('_', '-'), verdict.detail));
       }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(body.toString('utf8'));
-      } catch (e) {
-        return reject(
-          'malformed_json',
-          Problem.badRequest('malformed-json', `The body is not valid JSON: ${(e as Error).message}`),
-        );
-      }
-      const dedupeKey = dedupeKeyOf(payload, integration.dedupePath, verdict.webhookId);
+      const parsed = adapter.parse(delivery);
+      if (!parsed.ok) return reject('malformed_json', Problem.badRequest('malformed-json', parsed.detail));
+      const dedupeKey = adapter.dedupeKey(delivery, parsed.payload, integration);
       if (dedupeKey === undefined) {
+        const where = integration.dedupePath ? `at ${integration.dedupePath.join('.')}` : 'that this source dedupes on';
         return reject(
           'missing_dedupe_key',
-          Problem.unprocessable(
-            'missing-dedupe-key',
-            `The payload has no string or number at ${integration.dedupePath?.join('.')}, which this integration dedupes on.`,
-          ),
+          Problem.unprocessable('missing-dedupe-key', `The delivery has no string or number ${where}.`),
         );
       }
       let result: Awaited<ReturnType<GroupCommitter['submit']>>;
@@ -117,6 +102,7 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Prom
           dedupeKey,
           receivedAt: receivedAt.toISOString(),
           body: body.toString('utf8'),
+          meta: adapter.meta(delivery),
         });
       } catch (e) {
         request.log.error({ err: e }, 'event insert failed');

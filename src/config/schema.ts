@@ -4,6 +4,7 @@
  * which gives sharper messages than a recursive anyOf schema would.
  */
 import { type Static, Type } from 'typebox';
+import { INTEGRATION_TYPES, type IntegrationType } from './model.js';
 
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase letters, digits, - and _' });
 
@@ -24,7 +25,8 @@ export const SecretSchema = Type.Union(
 export const IntegrationSchema = Type.Object(
   {
     id: Id,
-    type: Type.Literal('generic'),
+    // From the source registry: one error listing the types, not one per type.
+    type: Type.Unsafe<IntegrationType>({ type: 'string', enum: [...INTEGRATION_TYPES] }),
     secrets: Type.Array(SecretSchema, {
       minItems: 1,
       description: 'All are accepted: list a new one before removing the old',

@@ -43,10 +43,17 @@ function checkIntegration(integ: IntegrationFile): Problem[] {
   integ.secrets.forEach((s, j) => {
     const value = typeof s === 'string' ? s : s.value;
     const at = typeof s === 'string' ? ['secrets', j] : ['secrets', j, 'value'];
-    if (!value.startsWith('whsec_') || decodeSecret(value).length < 16) {
-      problems.push([at, 'a generic integration secret is whsec_ followed by at least 16 base64-encoded bytes']);
+    if (integ.type === 'generic') {
+      if (!value.startsWith('whsec_') || decodeSecret(value).length < 16) {
+        problems.push([at, 'a generic integration secret is whsec_ followed by at least 16 base64-encoded bytes']);
+      }
+    } else if (value.length < MIN_SECRET_LENGTH) {
+      problems.push([at, `a ${integ.type} secret needs at least ${MIN_SECRET_LENGTH} characters (use a random one)`]);
     }
   });
+  if (integ.dedupe && integ.type !== 'generic') {
+    problems.push([['dedupe'], `dedupe is for generic integrations; ${integ.type} deliveries carry their own id`]);
+  }
   if (integ.transform !== undefined) {
     try {
       jsonata(integ.transform);
@@ -57,6 +64,9 @@ function checkIntegration(integ: IntegrationFile): Problem[] {
   }
   return problems;
 }
+
+/** Shared secrets and bearer tokens of the built-in sources: long enough not to be guessed. */
+const MIN_SECRET_LENGTH = 16;
 
 function decodeSecret(value: string): Buffer {
   const b64 = value.slice('whsec_'.length);
@@ -87,10 +97,12 @@ export function buildTenant(t: TenantFile): Tenant {
 }
 
 function buildIntegration(i: IntegrationFile): Integration {
+  // Generic secrets are whsec_<base64 key>; every other source's secret or token is used as written.
+  const keyOf = (value: string) => (i.type === 'generic' ? decodeSecret(value) : Buffer.from(value, 'utf8'));
   const secrets: SigningSecret[] = i.secrets.map((s) =>
     typeof s === 'string'
-      ? { key: decodeSecret(s) }
-      : { key: decodeSecret(s.value), expiresAt: s.expiresAt ? Date.parse(s.expiresAt) : undefined },
+      ? { key: keyOf(s) }
+      : { key: keyOf(s.value), expiresAt: s.expiresAt ? Date.parse(s.expiresAt) : undefined },
   );
   return {
     id: i.id,

@@ -17,6 +17,10 @@ export const TaskSchema = Type.Object(
     customerTier: Type.Optional(Type.String({ maxLength: 100 })),
     requestedAssignee: Type.Optional(Type.String({ maxLength: 200, description: 'A member id' })),
     dueAt: Type.Optional(Type.String({ format: 'date-time' })),
+    reporter: Type.Optional(
+      Type.String({ maxLength: 200, description: 'Who raised it at the source (login, account id, e-mail)' }),
+    ),
+    url: Type.Optional(Type.String({ maxLength: 2000, description: 'Where the task lives at the source' })),
     relatedTo: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
         maxItems: 20,
@@ -41,5 +45,6 @@ export const TASK_FIELDS = [
   'requestedAssignee',
   'dueAt',
   'relatedTo',
+  'reporter',
 ] as const satisfies readonly (keyof Task)[];
 export type TaskField = (typeof TASK_FIELDS)[number];

@@ -109,6 +109,17 @@ async function act(
     case 'ignore':
       await w.ignoreEvent(event, action.reason, now);
       return { kind: 'ignored', event, reason: action.reason };
+    case 'reopen': {
+      const existing = await w.findTaskByExternalId(event.tenantId, action.task.externalId);
+      if (!existing || !['closed', 'cancelled'].includes(existing.status))
+        return route(deps, w, event, tenant, action.task);
+      const done = await w.closeFromEvent(
+        event,
+        { externalId: action.task.externalId, how: 'reopen', actor, reason: action.reason },
+        now,
+      );
+      return done === 'applied' ? { kind: 'freed', event } : { kind: 'ignored', event, reason: 'nothing to reopen' };
+    }
     case 'close': {
       const done = await w.closeFromEvent(event, { ...action, actor }, now);
       return done === 'applied'

@@ -85,7 +85,7 @@ export interface RedecisionCommit
 /** A source closed or cancelled the task it once created. */
 export interface EventCloseAction {
   externalId: string;
-  how: 'close' | 'cancel';
+  how: 'close' | 'cancel' | 'reopen';
   actor: string;
   reason: string;
 }

@@ -10,6 +10,8 @@ export type SourceAction =
   | { kind: 'upsert'; task: Task }
   /** The work is done (close) or withdrawn (cancel) at the source: frees its assignee. */
   | { kind: 'close'; externalId: string; how: 'close' | 'cancel'; reason: string }
+  /** Reopened at the source: a closed task goes back through routing; an unknown one is created. */
+  | { kind: 'reopen'; task: Task; reason: string }
   /** A person assigned it at the source: recorded as an override, not fought. */
   | { kind: 'override'; externalId: string; assignee: string | null; actor: string; reason: string }
   /** Nothing to do (a ping, an action we do not route on), with the reason kept on the event. */

@@ -189,6 +189,17 @@ export class SqlStore implements Store {
     return rows.map(toDecisionRow);
   }
 
+  async getDecisions(tenantId: string, decisionIds: string[]): Promise<DecisionRow[]> {
+    if (decisionIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('decisions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', decisionIds)
+      .execute();
+    return rows.map(toDecisionRow);
+  }
+
   commitOverride(o: OverrideCommit): Promise<DecisionRow> {
     return this.audited([o.tenantId], (trx) => commitOverride(this.d, trx, o));
   }

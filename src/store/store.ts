@@ -287,6 +287,8 @@ export interface Store extends PipelineWrites {
   listTasks(tenantId: string, filter: TaskFilter): Promise<Page<TaskRow>>;
   getTask(tenantId: string, taskId: string): Promise<TaskRow | undefined>;
   listDecisions(tenantId: string, taskId: string): Promise<DecisionRow[]>;
+  /** Decisions by id (e.g. the current decisions of a page of tasks), in one query. */
+  getDecisions(tenantId: string, decisionIds: string[]): Promise<DecisionRow[]>;
   commitOverride(o: OverrideCommit): Promise<DecisionRow>;
   /** acknowledge | close | cancel | reopen, with load counters and audit. */
   transitionTask(t: TaskTransition): Promise<TaskRow>;

@@ -49,15 +49,15 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRouteDeps> = async (app, 
       const tenantId = request.principal.tenantId;
       const { limit = 50, ...filter } = request.query;
       const page = await store.listTasks(tenantId, { ...filter, limit });
-      const items = await Promise.all(
-        page.items.map(async (t) => {
-          const decisions = await store.listDecisions(tenantId, t.id);
-          return taskView(
-            t,
-            decisions.find((d) => d.id === t.currentDecisionId),
-          );
-        }),
+      const current = new Map(
+        (
+          await store.getDecisions(
+            tenantId,
+            page.items.map((t) => t.currentDecisionId),
+          )
+        ).map((d) => [d.id, d]),
       );
+      const items = page.items.map((t) => taskView(t, current.get(t.currentDecisionId)));
       return { items, next: page.next };
     },
   );

@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.js';
-import { postEvent, startTestServer, type TestServer, taskPayload, waitUntilSettled } from './support/server.js';
+import {
+  apiClient,
+  postEvent,
+  startTestServer,
+  type TestServer,
+  taskPayload,
+  waitUntilSettled,
+} from './support/server.js';
 import { STORES } from './support/stores.js';
 
 const CONFIG = `
@@ -48,15 +55,10 @@ for (const kind of STORES) {
       await t.close();
     });
 
-    const api = (path: string, body?: unknown) =>
-      fetch(`${t.base}/api/v1${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+    const api = apiClient(
+      () => t.base,
+      () => key,
+    );
     async function newTask(over: Record<string, unknown> = {}) {
       const res = await postEvent(t.base, '/hooks/acme/tickets', taskPayload({ labels: [], ...over }));
       await waitUntilSettled(t.store);

@@ -8,15 +8,9 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SigningSecret } from '../config/model.js';
+import type { VerifyFailure } from './sources/types.js';
 
 export const TOLERANCE_SECONDS = 5 * 60;
-
-export type VerifyFailure =
-  | 'missing_headers'
-  | 'invalid_timestamp'
-  | 'stale_timestamp'
-  | 'future_timestamp'
-  | 'bad_signature';
 
 export type VerifyResult = { ok: true; webhookId: string } | { ok: false; reason: VerifyFailure };
 

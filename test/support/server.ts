@@ -145,3 +145,16 @@ export function waitUntilSettled(store: SqlStore, timeoutMs = 20_000): Promise<t
     'every event to be decided',
   );
 }
+
+/** GET (no body) or POST (JSON body) to /api/v1 with a bearer key; both read lazily (set in beforeAll). */
+export function apiClient(base: () => string, key: () => string) {
+  return (path: string, body?: unknown) =>
+    fetch(`${base()}/api/v1${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        authorization: `Bearer ${key()}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}

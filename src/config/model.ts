@@ -1,6 +1,7 @@
 /** The config as the running server uses it: validated, env references resolved, policy compiled. */
 import type { Expression } from 'jsonata';
 import type { CompiledPolicy, Policy, Roster } from '../core/index.js';
+import type { JiraFieldMap } from './jira-fields.js';
 
 export interface SigningSecret {
   /** Raw key bytes: the base64 part of `whsec_…` (generic), else the secret or token as UTF-8. */
@@ -10,7 +11,7 @@ export interface SigningSecret {
 }
 
 /** The kinds of source an integration can be; each has an adapter in src/intake/sources. */
-export const INTEGRATION_TYPES = ['generic'] as const;
+export const INTEGRATION_TYPES = ['generic', 'alertmanager', 'github', 'jira'] as const;
 export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
 
 export interface Integration {
@@ -23,6 +24,8 @@ export interface Integration {
   transform?: Expression;
   /** Source text of the transform, kept for display and for hashing. */
   transformSource?: string;
+  /** jira: which Jira field fills which Task field, over the built-in mapping. */
+  fields?: JiraFieldMap;
 }
 
 export interface Tenant {

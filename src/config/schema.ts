@@ -38,6 +38,12 @@ export const IntegrationSchema = Type.Object(
       ),
     ),
     transform: Type.Optional(Type.String({ minLength: 1, description: 'JSONata: payload → Task' })),
+    // Names and ids are checked in tenant.ts, which can say which names are allowed.
+    fields: Type.Optional(
+      Type.Record(Type.String(), Type.String({ minLength: 1 }), {
+        description: 'jira: Task field → Jira field id, e.g. { customerTier: customfield_10042, dueAt: duedate }',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ import { canonicalJson, compilePolicy, type Member, type Policy, type Roster, ty
 import { buildMember, buildRoute, buildTeam } from './build-roster.js';
 import { checkMembers, checkTeams } from './check-roster.js';
 import { checkRoutes } from './check-routes.js';
+import { JIRA_FIELD_ID, JIRA_MAPPABLE_FIELDS, type JiraFieldMap } from './jira-fields.js';
 import type { Integration, SigningSecret, Tenant } from './model.js';
 import type { IntegrationFile, TenantFile } from './schema.js';
 
@@ -54,12 +55,33 @@ function checkIntegration(integ: IntegrationFile): Problem[] {
   if (integ.dedupe && integ.type !== 'generic') {
     problems.push([['dedupe'], `dedupe is for generic integrations; ${integ.type} deliveries carry their own id`]);
   }
+  problems.push(...checkJiraFields(integ));
   if (integ.transform !== undefined) {
     try {
       jsonata(integ.transform);
     } catch (e) {
       const err = e as { message: string; position?: number };
       problems.push([['transform'], `JSONata does not compile: ${err.message} (at character ${err.position ?? '?'})`]);
+    }
+  }
+  return problems;
+}
+
+function checkJiraFields(integ: IntegrationFile): Problem[] {
+  if (integ.fields === undefined) return [];
+  if (integ.type !== 'jira') return [[['fields'], `fields maps Jira field ids; a ${integ.type} integration has none`]];
+  const problems: Problem[] = [];
+  for (const [name, id] of Object.entries(integ.fields)) {
+    if (!(JIRA_MAPPABLE_FIELDS as readonly string[]).includes(name)) {
+      problems.push([
+        ['fields', name],
+        `"${name}" is not a Task field Jira can fill (use ${JIRA_MAPPABLE_FIELDS.join(', ')})`,
+      ]);
+    } else if (!JIRA_FIELD_ID.test(id)) {
+      problems.push([
+        ['fields', name],
+        `"${id}" is not a Jira field id (customfield_<number>, or a system field such as duedate)`,
+      ]);
     }
   }
   return problems;
@@ -111,5 +133,6 @@ function buildIntegration(i: IntegrationFile): Integration {
     dedupePath: i.dedupe?.path.split('.'),
     transform: i.transform ? jsonata(i.transform) : undefined,
     transformSource: i.transform,
+    ...(i.fields ? { fields: i.fields as JiraFieldMap } : {}),
   };
 }

@@ -101,7 +101,12 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Prom
           integration: integrationId,
           dedupeKey,
           receivedAt: receivedAt.toISOString(),
-          body: body.toString('utf8'),
+          // The pipeline reads the stored body as JSON: a form delivery (GitHub's other content
+          // type) is stored as the JSON document it carries; a JSON one byte for byte.
+          body:
+            contentType === 'application/x-www-form-urlencoded'
+              ? JSON.stringify(parsed.payload)
+              : body.toString('utf8'),
           meta: adapter.meta(delivery),
         });
       } catch (e) {

@@ -95,6 +95,8 @@ export interface EventOverrideAction {
   externalId: string;
   /** null: unassigned at the source; the task then waits in `queue`. */
   assignee: string | null;
+  /** Apply only while the task is assigned to this member; otherwise the event is ignored. */
+  ifAssignedTo?: string;
   queue: string;
   actor: string;
   reason: string;

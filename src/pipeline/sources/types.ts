@@ -13,7 +13,15 @@ export type SourceAction =
   /** Reopened at the source: a closed task goes back through routing; an unknown one is created. */
   | { kind: 'reopen'; task: Task; reason: string }
   /** A person assigned it at the source: recorded as an override, not fought. */
-  | { kind: 'override'; externalId: string; assignee: string | null; actor: string; reason: string }
+  | {
+      kind: 'override';
+      externalId: string;
+      assignee: string | null;
+      /** Apply only while the task is assigned to this member (an unassignment at the source names whom it removed). */
+      ifAssignedTo?: string;
+      actor: string;
+      reason: string;
+    }
   /** Nothing to do (a ping, an action we do not route on), with the reason kept on the event. */
   | { kind: 'ignore'; reason: string };
 

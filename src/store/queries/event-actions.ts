@@ -74,6 +74,11 @@ export async function overrideFromEvent(
     await ignoreEvent(trx, event, `no task for ${a.externalId} to reassign`, now);
     return 'ignored';
   }
+  if (a.ifAssignedTo !== undefined && task.assignee !== a.ifAssignedTo) {
+    const holder = task.assignee ? `assigned to ${task.assignee}` : 'unassigned';
+    await ignoreEvent(trx, event, `${a.externalId} is ${holder}, not ${a.ifAssignedTo}: nothing to unassign`, now);
+    return 'ignored';
+  }
   if (task.assignee === a.assignee) {
     await ignoreEvent(
       trx,

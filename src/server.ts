@@ -11,6 +11,7 @@ import type { AppConfig } from './config/model.js';
 import { installProblemHandlers } from './http/error-handler.js';
 import { GroupCommitter } from './intake/group-commit.js';
 import { intakeRoutes } from './intake/hook-route.js';
+import { secretProviderFor } from './intake/secret-provider.js';
 import { Metrics } from './observability/metrics.js';
 import { BacklogDrainer } from './pipeline/backlog.js';
 import type { PipelineDeps } from './pipeline/process-event.js';
@@ -81,7 +82,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   });
   await app.register(operationRoutes, { store, metrics });
   if (options.http !== 'operations') {
-    await app.register(intakeRoutes, { config, committer, metrics, clock });
+    // One provider of intake's secrets per store, shared with the API's rotation routes.
+    secretProviderFor(store, { log: logger.child({ component: 'secrets' }) });
+    await app.register(intakeRoutes, { config, committer, metrics, store, clock });
     await app.register(apiV1, { prefix: '/api/v1', store, config, drainer });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** switchyard serve | send | tasks | keys create | audit verify | migrate */
+/** switchyard serve | send | tasks | keys create | audit verify | secrets rotate|list | migrate */
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { auditVerify, keysCreate, migrate } from './admin.js';
 import { DEFAULTS } from './options.js';
+import { secretsList, secretsRotate } from './secrets.js';
 import { send } from './send.js';
 import { serve } from './serve.js';
 import { tasks } from './tasks.js';
@@ -65,6 +66,24 @@ audit
   .option('--tenant <id>', 'only this tenant')
   .addOption(dbOption())
   .action(auditVerify);
+
+const secrets = program.command('secrets').description('Rotated webhook secrets and tokens of an integration');
+const secretTarget = (c: Command) =>
+  c
+    .requiredOption('--tenant <id>', 'tenant')
+    .requiredOption('--integration <id>', 'integration')
+    .addOption(dbOption())
+    .addOption(configOption());
+secretTarget(
+  secrets
+    .command('rotate')
+    .description('Create a new secret (printed once); the other stored ones expire after --expire-others-in'),
+)
+  .option('--expire-others-in <duration>', 'grace period for the other stored secrets: 24h, 90m, 3600s, 0', '24h')
+  .action(secretsRotate);
+secretTarget(secrets.command('list').description('The integration’s secrets (config and stored), never their values'))
+  .option('--json', 'JSON output')
+  .action(secretsList);
 
 program.command('migrate').description('Bring the database schema up to date').addOption(dbOption()).action(migrate);
 

@@ -11,7 +11,7 @@ export interface SigningSecret {
 }
 
 /** The kinds of source an integration can be; each has an adapter in src/intake/sources. */
-export const INTEGRATION_TYPES = ['generic', 'alertmanager', 'github', 'jira'] as const;
+export const INTEGRATION_TYPES = ['generic', 'alertmanager', 'github', 'jira', 'slack'] as const;
 export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
 
 export interface Integration {

@@ -4,12 +4,15 @@
  * Order of checks: size (fastify, before the handler) → tenant and integration → media type
  * → signature or token over the raw bytes → parse → dedupe key → durable insert → 202.
  * Nothing is written until every check passed; the 2xx is sent only after the row committed.
+ * A source with a `reply` (Slack) is answered 200 with the body it makes instead of 202.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppConfig } from '../config/model.js';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../http/problem.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../store/store.js';
 import type { GroupCommitter } from './group-commit.js';
+import { secretProviderFor } from './secret-provider.js';
 import { type Delivery, SOURCES } from './sources/index.js';
 
 export const INTAKE_BODY_LIMIT = 1024 * 1024;
@@ -18,6 +21,8 @@ export interface IntakeDeps {
   config: AppConfig;
   committer: GroupCommitter;
   metrics: Metrics;
+  /** Read by sources that answer synchronously (see SourceAdapter.reply). */
+  store: Store;
   clock?: () => Date;
 }
 
@@ -80,12 +85,27 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Prom
           return Array.isArray(v) ? v[0] : v;
         },
       };
-      const verdict = adapter.verify(delivery, integration, receivedAt);
+      // The config's secrets plus the rotated ones in the store (cached a few seconds; see secret-provider.ts).
+      let secrets: Awaited<ReturnType<ReturnType<typeof secretProviderFor>['for']>>;
+      try {
+        secrets = await secretProviderFor(deps.store).for(tenantId, integration);
+      } catch (e) {
+        request.log.error({ err: e }, 'reading the integration secrets failed');
+        const problem = Problem.unavailable(
+          'store-unavailable',
+          'The integration secrets could not be read; retry later.',
+        );
+        return reply.status(503).header('retry-after', '5').type(PROBLEM_CONTENT_TYPE).send(problem.toJSON());
+      }
+      const verdict = adapter.verify(delivery, { ...integration, secrets }, receivedAt);
       if (!verdict.ok) {
         return reject(verdict.reason, Problem.unauthorized(verdict.reason.replaceAll('_', '-'), verdict.detail));
       }
       const parsed = adapter.parse(delivery);
       if (!parsed.ok) return reject('malformed_json', Problem.badRequest('malformed-json', parsed.detail));
+      const replyContext = { tenant, store: deps.store, clock };
+      const direct = adapter.reply?.direct?.(parsed.payload, replyContext);
+      if (direct) return reply.status(200).send(direct);
       const dedupeKey = adapter.dedupeKey(delivery, parsed.payload, integration);
       if (dedupeKey === undefined) {
         const where = integration.dedupePath ? `at ${integration.dedupePath.join('.')}` : 'that this source dedupes on';
@@ -115,11 +135,14 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Prom
         return reply.status(503).header('retry-after', '5').type(PROBLEM_CONTENT_TYPE).send(problem.toJSON());
       }
       const labels = { tenant: tenantId, integration: integrationId };
+      const answer = adapter.reply?.afterAccepted;
       if (result.status === 'duplicate') {
         deps.metrics.eventsDuplicate.inc(labels);
+        if (answer) return reply.status(200).send(await answer(parsed.payload, result.id, replyContext));
         return reply.status(200).send({ status: 'duplicate', eventId: result.id });
       }
       deps.metrics.eventsReceived.inc(labels);
+      if (answer) return reply.status(200).send(await answer(parsed.payload, result.id, replyContext));
       return reply.status(202).send({ status: 'accepted', eventId: result.id });
     },
   );

@@ -160,6 +160,17 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+export interface IntegrationSecretsTable {
+  tenant_id: string;
+  integration: string;
+  id: string;
+  /** Encrypted: `v1:` + base64 of IV, GCM tag and ciphertext. Never the plaintext. */
+  secret: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface PolicyVersionsTable {
   tenant_id: string;
   version: string;
@@ -181,4 +192,5 @@ export interface Database {
   dead_letters: DeadLettersTable;
   api_keys: ApiKeysTable;
   policy_versions: PolicyVersionsTable;
+  integration_secrets: IntegrationSecretsTable;
 }

@@ -9,6 +9,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as openEventsIndex from './migrations/0002-open-events-index.js';
 import * as routingState from './migrations/0003-routing-state.js';
 import * as eventMeta from './migrations/0004-event-meta.js';
+import * as integrationSecrets from './migrations/0005-integration-secrets.js';
 import { appendAudit, lockAuditHeads } from './queries/append-audit.js';
 import { assigneesOf, BatchWrites, findTaskByExternalId, readSnapshot } from './queries/batch-writes.js';
 import { claimEvents } from './queries/claim-events.js';
@@ -17,6 +18,11 @@ import { commitOverride } from './queries/commit-override.js';
 import { closeFromEvent, ignoreEvent, overrideFromEvent } from './queries/event-actions.js';
 import { deadLetterEvent, mergeIntoTask, releaseEvent } from './queries/event-outcomes.js';
 import { insertEvents } from './queries/insert-events.js';
+import {
+  listIntegrationSecrets,
+  revokeIntegrationSecret,
+  rotateIntegrationSecret,
+} from './queries/integration-secrets.js';
 import { commitRedecision, listBacklog, setAway, transitionTask } from './queries/task-lifecycle.js';
 import { toDecisionRow, toEventRow, toTaskRow } from './rows.js';
 import type { Database } from './schema.js';
@@ -37,7 +43,10 @@ import type {
   Page,
   PipelineWrites,
   RedecisionCommit,
+  SecretRevocation,
+  SecretRotation,
   Store,
+  StoredSecretRow,
   TaskFilter,
   TaskRow,
   TaskTransition,
@@ -48,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-open-events-index': openEventsIndex,
   '0003-routing-state': routingState,
   '0004-event-meta': eventMeta,
+  '0005-integration-secrets': integrationSecrets,
 };
 
 export class SqlStore implements Store {
@@ -244,6 +254,18 @@ export class SqlStore implements Store {
       .where('id', '=', id)
       .executeTakeFirst();
     return r && { tenantId: r.tenant_id, secretHash: r.secret_hash, revoked: r.revoked_at !== null };
+  }
+
+  rotateIntegrationSecret(r: SecretRotation): Promise<string[]> {
+    return this.audited([r.tenantId], (trx) => rotateIntegrationSecret(this.d, trx, r));
+  }
+
+  revokeIntegrationSecret(r: SecretRevocation): Promise<'revoked' | 'already' | 'unknown'> {
+    return this.audited([r.tenantId], (trx) => revokeIntegrationSecret(this.d, trx, r));
+  }
+
+  listIntegrationSecrets(tenantId: string, integration: string): Promise<StoredSecretRow[]> {
+    return listIntegrationSecrets(this.db, tenantId, integration);
   }
 
   async appendAudit(tenantId: string, entry: AuditDraft, now: string): Promise<void> {

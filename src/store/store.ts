@@ -82,10 +82,10 @@ export interface RedecisionCommit
   supersedesId: string;
 }
 
-/** A source closed or cancelled the task it once created. */
+/** A source closed, cancelled, reopened or acknowledged the task it once created. */
 export interface EventCloseAction {
   externalId: string;
-  how: 'close' | 'cancel' | 'reopen';
+  how: 'close' | 'cancel' | 'reopen' | 'acknowledge';
   actor: string;
   reason: string;
 }
@@ -211,6 +211,34 @@ export interface TaskFilter {
   after?: string;
 }
 
+/** A rotated secret as stored: `encrypted` is ciphertext (see src/intake/secret-box.ts). */
+export interface StoredSecretRow {
+  id: string;
+  encrypted: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface SecretRotation {
+  tenantId: string;
+  integration: string;
+  id: string;
+  encrypted: string;
+  /** The other stored secrets expire at this time at the latest. */
+  expireOthersAt: string;
+  actor: string;
+  now: string;
+}
+
+export interface SecretRevocation {
+  tenantId: string;
+  integration: string;
+  id: string;
+  actor: string;
+  now: string;
+}
+
 /** Raised inside a commit when what decide() saw no longer holds; the caller re-decides. */
 export class CommitConflict extends Error {
   constructor(readonly why: 'capacity' | 'cursor' | 'task_exists' | 'task_changed') {
@@ -302,6 +330,14 @@ export interface Store extends PipelineWrites {
   // keys
   insertApiKey(tenantId: string, id: string, name: string, secretHash: string, now: string): Promise<void>;
   findApiKey(id: string): Promise<{ tenantId: string; secretHash: string; revoked: boolean } | undefined>;
+
+  // integration secrets (rotation)
+  /** Insert the new secret, bound the others' expiry, audit `secret.rotated`; returns the ids whose expiry was set. */
+  rotateIntegrationSecret(r: SecretRotation): Promise<string[]>;
+  /** Audits `secret.revoked`; 'already' (nothing written) when it was revoked before. */
+  revokeIntegrationSecret(r: SecretRevocation): Promise<'revoked' | 'already' | 'unknown'>;
+  /** Every stored secret of the integration, revoked ones included, oldest first. */
+  listIntegrationSecrets(tenantId: string, integration: string): Promise<StoredSecretRow[]>;
 
   // audit
   appendAudit(tenantId: string, entry: AuditDraft, now: string): Promise<void>;

@@ -39,5 +39,5 @@ export async function apiV1(
   await app.register(taskLifecycleRoutes, { store, config, drainer });
   await app.register(rosterRoutes, { store, config, drainer });
   await app.register(eventRoutes, { store });
-  await app.register(integrationRoutes, { config });
+  await app.register(integrationRoutes, { config, store });
 }

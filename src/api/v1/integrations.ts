@@ -1,6 +1,7 @@
 /**
- * /api/v1/integrations: the key's tenant's integrations (never their secrets), and trying a
- * transform on a sample payload before it goes into the config.
+ * /api/v1/integrations: the key's tenant's integrations (never their secrets), trying a
+ * transform on a sample payload before it goes into the config, and secret rotation
+ * (integration-secrets.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import jsonata from 'jsonata';
@@ -8,9 +9,12 @@ import { Type } from 'typebox';
 import type { AppConfig, Integration, Tenant } from '../../config/model.js';
 import { INTEGRATION_TYPES } from '../../config/model.js';
 import { Problem } from '../../http/problem.js';
+import { secretProviderFor } from '../../intake/secret-provider.js';
 import { activeSecrets } from '../../intake/sources/types.js';
 import { normalize } from '../../pipeline/normalize.js';
+import type { Store } from '../../store/store.js';
 import { problemResponses } from '../schemas.js';
+import { integrationSecretRoutes } from './integration-secrets.js';
 
 /** A sample runs in the API process: a runaway transform must not hold it (the answer says it timed out). */
 export const TRANSFORM_TEST_TIMEOUT_MS = 1000;
@@ -69,7 +73,11 @@ const TransformTestResult = Type.Object(
   { additionalProperties: false },
 );
 
-function integrationOf(config: AppConfig, tenantId: string, id: string): { tenant: Tenant; integration: Integration } {
+export function integrationOf(
+  config: AppConfig,
+  tenantId: string,
+  id: string,
+): { tenant: Tenant; integration: Integration } {
   const tenant = config.tenants.get(tenantId);
   if (!tenant) throw Problem.notFound('tenant-not-found', `Tenant ${tenantId} is not in the running config.`);
   const integration = tenant.integrations.get(id);
@@ -92,7 +100,11 @@ function compile(source: string) {
   }
 }
 
-export const integrationRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = async (app, { config }) => {
+export const integrationRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig; store: Store }> = async (
+  app,
+  { config, store },
+) => {
+  await app.register(integrationSecretRoutes, { config, store });
   app.get(
     '/integrations',
     {
@@ -107,13 +119,17 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }>
       const tenant = config.tenants.get(tenantId);
       if (!tenant) throw Problem.notFound('tenant-not-found', `Tenant ${tenantId} is not in the running config.`);
       const now = new Date();
-      const items = [...tenant.integrations.values()].map((i) => ({
-        id: i.id,
-        type: i.type,
-        hook: `/hooks/${tenantId}/${i.id}`,
-        activeSecrets: activeSecrets(i, now).length,
-        hasTransform: i.transformSource !== undefined,
-      }));
+      const secrets = secretProviderFor(store);
+      const items = await Promise.all(
+        [...tenant.integrations.values()].map(async (i) => ({
+          id: i.id,
+          type: i.type,
+          hook: `/hooks/${tenantId}/${i.id}`,
+          // The config's and the rotated ones in the store.
+          activeSecrets: activeSecrets({ ...i, secrets: await secrets.for(tenantId, i) }, now).length,
+          hasTransform: i.transformSource !== undefined,
+        })),
+      );
       return { items };
     },
   );

@@ -3,6 +3,7 @@ import { alertmanager } from './alertmanager.js';
 import { generic } from './generic.js';
 import { github } from './github.js';
 import { jira } from './jira.js';
+import { slack } from './slack.js';
 import type { SourceAdapter } from './types.js';
 
 /** Every source type and its adapter; the config schema's integration types come from here. */
@@ -11,5 +12,6 @@ export const SOURCES: Readonly<Record<IntegrationType, SourceAdapter>> = {
   alertmanager,
   github,
   jira,
+  slack,
 };
 export type { Delivery, SourceAdapter, Verified, VerifyFailure } from './types.js';

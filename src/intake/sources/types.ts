@@ -3,7 +3,8 @@
  * intake. What the payload means (a new task, a close, a human reassignment, nothing) is the
  * pipeline's business: see src/pipeline/sources/.
  */
-import type { Integration } from '../../config/model.js';
+import type { Integration, Tenant } from '../../config/model.js';
+import type { Store } from '../../store/store.js';
 
 export interface Delivery {
   /** The raw request body, exactly as received: signatures are over these bytes. */
@@ -35,6 +36,25 @@ export interface SourceAdapter {
   dedupeKey(delivery: Delivery, payload: unknown, integration: Integration): string | undefined;
   /** Headers the normalizer needs later (e.g. which GitHub event this is), stored with the event. */
   meta(delivery: Delivery): Record<string, string>;
+  /** Sources whose sender reads the answer (Slack): 200 with a body instead of 202. */
+  reply?: SourceReply;
+}
+
+/** A JSON document the sender shows to a person (e.g. a Slack message). */
+export type ReplyBody = Record<string, unknown>;
+
+export interface ReplyContext {
+  tenant: Tenant;
+  store: Store;
+  clock: () => Date;
+}
+
+/** A synchronous answer to a verified, parsed delivery. */
+export interface SourceReply {
+  /** Answer at once without storing an event (read-only or unusable requests); undefined = store it. */
+  direct?(payload: unknown, ctx: ReplyContext): ReplyBody | undefined;
+  /** Once the event row is durable (or found a duplicate of `eventId`): the answer, waited for within a bound. */
+  afterAccepted?(payload: unknown, eventId: string, ctx: ReplyContext): Promise<ReplyBody>;
 }
 
 /** Secrets usable now: not past their expiry. */

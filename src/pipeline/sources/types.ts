@@ -8,8 +8,8 @@ import type { Roster, Task } from '../../core/index.js';
 export type SourceAction =
   /** Create the task, or update the fields of the one with this externalId (its assignment stays). */
   | { kind: 'upsert'; task: Task }
-  /** The work is done (close) or withdrawn (cancel) at the source: frees its assignee. */
-  | { kind: 'close'; externalId: string; how: 'close' | 'cancel'; reason: string }
+  /** The work is done (close) or withdrawn (cancel) at the source: frees its assignee; or its assignee took it (acknowledge). */
+  | { kind: 'close'; externalId: string; how: 'close' | 'cancel' | 'acknowledge'; reason: string }
   /** Reopened at the source: a closed task goes back through routing; an unknown one is created. */
   | { kind: 'reopen'; task: Task; reason: string }
   /** A person assigned it at the source: recorded as an override, not fought. */

@@ -1,5 +1,5 @@
 /**
- * Composes the pieces per role: intake (POST /hooks), the API, and the pipeline worker.
+ * Composes the pieces per role: intake (POST /hooks), the API, the pipeline and outbox workers.
  * One process runs all of them by default; on PostgreSQL any number of nodes may.
  */
 import swagger from '@fastify/swagger';
@@ -13,6 +13,7 @@ import { GroupCommitter } from './intake/group-commit.js';
 import { intakeRoutes } from './intake/hook-route.js';
 import { secretProviderFor } from './intake/secret-provider.js';
 import { Metrics } from './observability/metrics.js';
+import { OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
 import { BacklogDrainer } from './pipeline/backlog.js';
 import type { PipelineDeps } from './pipeline/process-event.js';
 import { PipelineWorker, type WorkerOptions } from './pipeline/worker.js';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   /** Run the pipeline worker in this process (default true). */
   worker?: boolean;
   workerOptions?: WorkerOptions;
+  /** The outbox worker runs wherever the pipeline worker does. */
+  outboxOptions?: OutboxWorkerOptions;
   /** `operations` serves only /healthz, /readyz and /metrics (a worker-only node). Default `all`. */
   http?: 'all' | 'operations';
   clock?: () => Date;
@@ -34,6 +37,7 @@ export interface Server {
   app: FastifyInstance;
   metrics: Metrics;
   worker: PipelineWorker | null;
+  outbox: OutboxWorker | null;
   drainer: BacklogDrainer;
   committer: GroupCommitter;
   close(): Promise<void>;
@@ -56,6 +60,13 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       .catch((e) => pipeline.log.error({ err: e, tenant: tenantId }, 'draining the backlog failed'));
   };
   const worker = options.worker === false ? null : new PipelineWorker(pipeline, drainer, options.workerOptions);
+  const outbox =
+    options.worker === false
+      ? null
+      : new OutboxWorker(
+          { store, metrics, log: logger.child({ component: 'outbox' }) },
+          { clock, ...options.outboxOptions },
+        );
   const committer = new GroupCommitter(store, (results) => {
     if (results.some((r) => r.status === 'accepted')) worker?.wake();
   });
@@ -85,21 +96,24 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     // One provider of intake's secrets per store, shared with the API's rotation routes.
     secretProviderFor(store, { log: logger.child({ component: 'secrets' }) });
     await app.register(intakeRoutes, { config, committer, metrics, store, clock });
-    await app.register(apiV1, { prefix: '/api/v1', store, config, drainer });
+    await app.register(apiV1, { prefix: '/api/v1', store, config, drainer, clock });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }
 
   worker?.start();
+  outbox?.start();
   return {
     app,
     metrics,
     worker,
+    outbox,
     drainer,
     committer,
     async close() {
       await app.close();
       await committer.flushed();
       await worker?.stop();
+      await outbox?.stop();
     },
   };
 }

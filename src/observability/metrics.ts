@@ -51,6 +51,31 @@ export class Metrics {
     labelNames: ['why'],
     registers: [this.registry],
   });
+  readonly deliveries = new Counter({
+    name: 'switchyard_outbox_deliveries_total',
+    help: 'Outbox delivery attempts by target and outcome (delivered, retried, dead)',
+    labelNames: ['target', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly deliveryAttempts = new Counter({
+    name: 'switchyard_outbox_attempts_total',
+    help: 'Outbox delivery attempts started, by target',
+    labelNames: ['target'],
+    registers: [this.registry],
+  });
+  readonly notificationLag = new Histogram({
+    name: 'switchyard_notification_lag_seconds',
+    help: 'From the decision commit (the outbox row written) to the side effect delivered',
+    labelNames: ['target'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  readonly deliveryDeadLetters = new Counter({
+    name: 'switchyard_outbox_dead_letters_total',
+    help: 'Deliveries sent to the dead letters (permanent failure or attempts exhausted)',
+    labelNames: ['tenant', 'target'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -138,6 +138,22 @@ export interface OutboxTable {
   attempts: Generated<number>;
   next_attempt_at: string;
   created_at: string;
+  /** The worker delivering it now; the row stays `pending` while leased. */
+  lease_owner: Generated<string | null>;
+  lease_until: Generated<string | null>;
+  last_error: Generated<string | null>;
+  delivered_at: Generated<string | null>;
+}
+
+export interface SubscriptionsTable {
+  tenant_id: string;
+  id: string;
+  url: string;
+  /** JSON array of topics; '*' = all. */
+  events: string;
+  /** Encrypted `whsec_` secret (see src/intake/secret-box.ts). Never the plaintext. */
+  secret: string;
+  created_at: string;
 }
 
 export interface DeadLettersTable {
@@ -193,4 +209,5 @@ export interface Database {
   api_keys: ApiKeysTable;
   policy_versions: PolicyVersionsTable;
   integration_secrets: IntegrationSecretsTable;
+  subscriptions: SubscriptionsTable;
 }

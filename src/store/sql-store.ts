@@ -10,6 +10,15 @@ import * as openEventsIndex from './migrations/0002-open-events-index.js';
 import * as routingState from './migrations/0003-routing-state.js';
 import * as eventMeta from './migrations/0004-event-meta.js';
 import * as integrationSecrets from './migrations/0005-integration-secrets.js';
+import * as outboxLeases from './migrations/0006-outbox-leases.js';
+import * as subscriptions from './migrations/0007-subscriptions.js';
+import type {
+  ClaimedDelivery,
+  NewSubscription,
+  OutboxRowDraft,
+  SubscriptionRow,
+  TenantAction,
+} from './outbox-store.js';
 import { appendAudit, lockAuditHeads } from './queries/append-audit.js';
 import { assigneesOf, BatchWrites, findTaskByExternalId, readSnapshot } from './queries/batch-writes.js';
 import { claimEvents } from './queries/claim-events.js';
@@ -23,6 +32,8 @@ import {
   revokeIntegrationSecret,
   rotateIntegrationSecret,
 } from './queries/integration-secrets.js';
+import * as outbox from './queries/outbox.js';
+import * as subs from './queries/subscriptions.js';
 import { commitRedecision, listBacklog, setAway, transitionTask } from './queries/task-lifecycle.js';
 import { toDecisionRow, toEventRow, toTaskRow } from './rows.js';
 import type { Database } from './schema.js';
@@ -58,6 +69,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-routing-state': routingState,
   '0004-event-meta': eventMeta,
   '0005-integration-secrets': integrationSecrets,
+  '0006-outbox-leases': outboxLeases,
+  '0007-subscriptions': subscriptions,
 };
 
 export class SqlStore implements Store {
@@ -266,6 +279,46 @@ export class SqlStore implements Store {
 
   listIntegrationSecrets(tenantId: string, integration: string): Promise<StoredSecretRow[]> {
     return listIntegrationSecrets(this.db, tenantId, integration);
+  }
+
+  claimDeliveries(owner: string, targets: string[], limit: number, leaseMs: number, now: Date) {
+    return outbox.claimDeliveries(this.d, owner, targets, limit, leaseMs, now);
+  }
+
+  completeDelivery(row: ClaimedDelivery, now: string, then: OutboxRowDraft[]): Promise<boolean> {
+    return this.db.transaction().execute((trx) => outbox.completeDelivery(trx, row, now, then));
+  }
+
+  retryDeliveryLater(row: ClaimedDelivery, error: string, nextAttemptAt: string): Promise<boolean> {
+    return outbox.retryDeliveryLater(this.d, row, error, nextAttemptAt);
+  }
+
+  killDelivery(row: ClaimedDelivery, reason: string, now: string, notice: OutboxRowDraft | null): Promise<boolean> {
+    return this.audited([row.tenantId], (trx) => outbox.killDelivery(this.d, trx, row, reason, now, notice));
+  }
+
+  retryDeadLetter(a: TenantAction): Promise<'retried' | 'not_found' | 'event'> {
+    return this.audited([a.tenantId], (trx) => subs.retryDeadLetter(this.d, trx, a));
+  }
+
+  discardDeadLetter(a: TenantAction): Promise<'discarded' | 'not_found'> {
+    return this.audited([a.tenantId], (trx) => subs.discardDeadLetter(this.d, trx, a));
+  }
+
+  createSubscription(s: NewSubscription): Promise<void> {
+    return this.audited([s.tenantId], (trx) => subs.createSubscription(this.d, trx, s));
+  }
+
+  listSubscriptions(tenantId: string): Promise<SubscriptionRow[]> {
+    return subs.listSubscriptions(this.db, tenantId);
+  }
+
+  async getSubscription(tenantId: string, id: string): Promise<SubscriptionRow | undefined> {
+    return (await subs.listSubscriptions(this.db, tenantId, id))[0];
+  }
+
+  deleteSubscription(a: TenantAction): Promise<boolean> {
+    return this.audited([a.tenantId], (trx) => subs.deleteSubscription(this.d, trx, a));
   }
 
   async appendAudit(tenantId: string, entry: AuditDraft, now: string): Promise<void> {

@@ -4,6 +4,7 @@
  * sqlite/ and postgres/ folders hold what differs between the two databases.
  */
 import type { Decision, Snapshot, Task } from '../core/index.js';
+import type { OutboxStore } from './outbox-store.js';
 
 export interface NewEvent {
   tenantId: string;
@@ -290,7 +291,7 @@ export interface PipelineWrites {
   commitRedecision(c: RedecisionCommit): Promise<void>;
 }
 
-export interface Store extends PipelineWrites {
+export interface Store extends PipelineWrites, OutboxStore {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   ping(): Promise<void>;

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/model.js';
+import type { OutboxWorkerOptions } from '../../src/outbox/worker.js';
 import { buildServer, type Server } from '../../src/server.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
@@ -35,7 +36,13 @@ export interface TestServer {
 
 export async function startTestServer(
   kind: StoreKind,
-  options: { worker?: boolean; configYaml?: string; storeUrl?: string } = {},
+  options: {
+    worker?: boolean;
+    configYaml?: string;
+    storeUrl?: string;
+    outboxOptions?: OutboxWorkerOptions;
+    clock?: () => Date;
+  } = {},
 ): Promise<TestServer> {
   const storeUrl = options.storeUrl ?? (await freshStoreUrl(kind));
   const store = await openStore(storeUrl);
@@ -46,6 +53,8 @@ export async function startTestServer(
     logger: pino({ level: 'silent' }),
     worker: options.worker,
     workerOptions: { pollMs: 20 },
+    outboxOptions: { pollMs: 20, ...options.outboxOptions },
+    clock: options.clock,
   });
   const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
   return {

@@ -5,9 +5,11 @@ import { PROBLEM_CONTENT_TYPE, Problem } from '../../http/problem.js';
 import type { BacklogDrainer } from '../../pipeline/backlog.js';
 import type { Store } from '../../store/store.js';
 import { type ApiPrincipal, authenticate } from '../api-keys.js';
+import { deadLetterRoutes } from './dead-letters.js';
 import { eventRoutes } from './events.js';
 import { integrationRoutes } from './integrations.js';
 import { rosterRoutes } from './roster.js';
+import { subscriptionRoutes } from './subscriptions.js';
 import { taskLifecycleRoutes } from './task-lifecycle.js';
 import { taskRoutes } from './tasks.js';
 
@@ -19,7 +21,7 @@ declare module 'fastify' {
 
 export async function apiV1(
   app: FastifyInstance,
-  deps: { store: Store; config: AppConfig; drainer: BacklogDrainer },
+  deps: { store: Store; config: AppConfig; drainer: BacklogDrainer; clock?: () => Date },
 ): Promise<void> {
   app.decorateRequest('principal', null as unknown as ApiPrincipal);
   app.addHook('onRequest', async (request, reply) => {
@@ -35,9 +37,12 @@ export async function apiV1(
   });
   // Pass only what the routes need: forwarding `deps` whole would also forward the `prefix` option.
   const { store, config, drainer } = deps;
+  const clock = deps.clock ?? (() => new Date());
   await app.register(taskRoutes, { store, config, drainer });
   await app.register(taskLifecycleRoutes, { store, config, drainer });
   await app.register(rosterRoutes, { store, config, drainer });
   await app.register(eventRoutes, { store });
   await app.register(integrationRoutes, { config, store });
+  await app.register(subscriptionRoutes, { store, clock });
+  await app.register(deadLetterRoutes, { store, clock });
 }

@@ -51,7 +51,8 @@ const SecretView = Type.Object(
 
 const Params = Type.Object({ id: Type.String() });
 
-function keyProblem(e: SecretKeyError): Problem {
+/** The 503 for a missing or invalid SWITCHYARD_SECRET_KEY (also used by the subscriptions API). */
+export function keyProblem(e: SecretKeyError): Problem {
   return Problem.unavailable(e.missing ? 'secret-key-not-set' : 'secret-key-invalid', e.message);
 }
 

@@ -1,0 +1,65 @@
+/**
+ * /api/v1/dead-letters/:id/retry and /discard. A delivery dead letter retried goes back to
+ * the outbox as pending with its attempts reset (same idempotency key); discarding removes
+ * the dead letter and leaves its row as it is. Both are audited. Event dead letters cannot be
+ * retried yet (409).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { Problem } from '../../http/problem.js';
+import type { Store } from '../../store/store.js';
+import { ProblemSchema, problemResponses } from '../schemas.js';
+
+const Params = Type.Object({ id: Type.String() });
+const notFound = (id: string) => Problem.notFound('dead-letter-not-found', `No dead letter ${id}.`);
+
+export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: () => Date }> = async (
+  app,
+  { store, clock },
+) => {
+  app.post(
+    '/dead-letters/:id/retry',
+    {
+      schema: {
+        summary: 'Deliver a dead-lettered side effect again: back to pending, attempts reset (202)',
+        description: '409 `event-retry-unsupported` for an event dead letter.',
+        tags: ['dead letters'],
+        params: Params,
+        response: { 202: Type.Object({ status: Type.Literal('pending') }), ...problemResponses, 409: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, keyId } = request.principal;
+      const { id } = request.params;
+      const r = await store.retryDeadLetter({ tenantId, id, actor: `apikey:${keyId}`, now: clock().toISOString() });
+      if (r === 'not_found') throw notFound(id);
+      if (r === 'event')
+        throw new Problem(
+          409,
+          'event-retry-unsupported',
+          'Conflict',
+          `${id} is an event dead letter: events cannot be retried from the dead letters yet. Fix the cause and have the source send it again (a new delivery id), or discard it.`,
+        );
+      return reply.status(202).send({ status: 'pending' as const });
+    },
+  );
+
+  app.post(
+    '/dead-letters/:id/discard',
+    {
+      schema: {
+        summary: 'Remove a dead letter (204); what it refers to stays as it is',
+        tags: ['dead letters'],
+        params: Params,
+        response: { 204: Type.Null(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, keyId } = request.principal;
+      const { id } = request.params;
+      const r = await store.discardDeadLetter({ tenantId, id, actor: `apikey:${keyId}`, now: clock().toISOString() });
+      if (r === 'not_found') throw notFound(id);
+      return reply.status(204).send(null);
+    },
+  );
+};

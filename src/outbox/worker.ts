@@ -1,0 +1,212 @@
+/**
+ * The outbox worker: leases due `pending` rows (safely across nodes, see claimDeliveries),
+ * delivers each through its target with a per-attempt timeout, and settles the attempt:
+ * delivered, retried later (backoff + jitter, Retry-After honoured) or dead (a dead letter,
+ * an audit entry and a `delivery.dead` notice for subscribers). It never touches a decision
+ * or a task (invariant 5). Polls; several workers on one PostgreSQL never share an attempt.
+ */
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import { newId } from '../store/ids.js';
+import type { ClaimedDelivery, OutboxRowDraft } from '../store/outbox-store.js';
+import type { Store } from '../store/store.js';
+import { PermanentError, RetryableError } from './errors.js';
+import { DEFAULT_RETRY_POLICY, nextRetry, type RetryPolicy } from './retry-policy.js';
+import { TARGETS, targetName } from './targets/index.js';
+import { subscribesTo } from './targets/subscribers.js';
+import type { OutboxTarget } from './targets/types.js';
+
+export interface OutboxWorkerOptions {
+  batchSize?: number;
+  pollMs?: number;
+  /** Each attempt is aborted after this long (default 10 s). */
+  attemptTimeoutMs?: number;
+  /** How long a claimed row stays ours (default: the attempt timeout + 30 s). */
+  leaseMs?: number;
+  /** Retry policy for every target, then per target name (`webhook`, `subscribers`…). */
+  retry?: Partial<RetryPolicy>;
+  retryByTarget?: Record<string, Partial<RetryPolicy>>;
+  /** Injectable for tests: jitter source and clock. */
+  random?: () => number;
+  clock?: () => Date;
+  targets?: Record<string, OutboxTarget>;
+}
+
+export interface OutboxDeps {
+  store: Store;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export class OutboxWorker {
+  readonly owner = `${hostname()}:${process.pid}:outbox:${newId()}`;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private readonly stopping = new AbortController();
+  private readonly o: Required<Omit<OutboxWorkerOptions, 'retry' | 'retryByTarget' | 'leaseMs'>> & {
+    leaseMs: number;
+  };
+  private readonly claimTargets: string[];
+
+  constructor(
+    private readonly deps: OutboxDeps,
+    private readonly options: OutboxWorkerOptions = {},
+  ) {
+    const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
+    this.o = {
+      batchSize: options.batchSize ?? 32,
+      pollMs: options.pollMs ?? 250,
+      attemptTimeoutMs,
+      leaseMs: options.leaseMs ?? attemptTimeoutMs + 30_000,
+      random: options.random ?? Math.random,
+      clock: options.clock ?? (() => new Date()),
+      targets: options.targets ?? TARGETS,
+    };
+    this.claimTargets = Object.keys(this.o.targets).flatMap((name) => [name, `${name}:`]);
+  }
+
+  policyFor(name: string): RetryPolicy {
+    return { ...DEFAULT_RETRY_POLICY, ...this.options.retry, ...this.options.retryByTarget?.[name] };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopping.abort();
+    this.wake();
+    await this.loop;
+  }
+
+  /** One claim-and-deliver round; the number of rows attempted. */
+  async tick(): Promise<number> {
+    const { store } = this.deps;
+    let claimed: ClaimedDelivery[] = [];
+    try {
+      claimed = await store.claimDeliveries(
+        this.owner,
+        this.claimTargets,
+        this.o.batchSize,
+        this.o.leaseMs,
+        this.o.clock(),
+      );
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'claiming outbox rows failed');
+    }
+    await Promise.all(claimed.map((row) => this.attempt(row)));
+    return claimed.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const n = await this.tick();
+      if (n < this.o.batchSize && this.running) await this.sleep();
+    }
+  }
+
+  private async attempt(row: ClaimedDelivery): Promise<void> {
+    const name = targetName(row.target);
+    const target = this.o.targets[name];
+    const { metrics, log } = this.deps;
+    metrics.deliveryAttempts.inc({ target: name });
+    const then: OutboxRowDraft[] = [];
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.o.attemptTimeoutMs)]);
+    try {
+      try {
+        if (!target) throw new PermanentError(`no target ${name}`);
+        await target.deliver(row, {
+          store: this.deps.store,
+          signal,
+          now: this.o.clock(),
+          attemptTimeoutMs: this.o.attemptTimeoutMs,
+          then,
+        });
+      } catch (e) {
+        await this.failed(row, name, e);
+        return;
+      }
+      const now = this.o.clock();
+      if (await this.deps.store.completeDelivery(row, now.toISOString(), then)) {
+        metrics.deliveries.inc({ target: name, outcome: 'delivered' });
+        const lag = (now.getTime() - Date.parse(row.createdAt)) / 1000;
+        if (lag >= 0) metrics.notificationLag.observe({ target: name }, lag);
+      }
+    } catch (e) {
+      // The store failed: the lease runs out and the row is claimed again (at least once).
+      log.error({ err: e, outbox: row.id, target: row.target }, 'settling an outbox attempt failed');
+    }
+  }
+
+  private async failed(row: ClaimedDelivery, name: string, e: unknown): Promise<void> {
+    const { store, metrics, log } = this.deps;
+    const now = this.o.clock();
+    const message = e instanceof Error ? e.message : String(e);
+    if (this.stopping.signal.aborted) {
+      await store.retryDeliveryLater(row, 'worker stopped mid-attempt', now.toISOString());
+      return;
+    }
+    let reason: string;
+    if (e instanceof PermanentError) reason = `permanent failure: ${message}`;
+    else {
+      const retryAfterMs = e instanceof RetryableError ? e.retryAfterMs : undefined;
+      const verdict = nextRetry(this.policyFor(name), row.attempts, this.o.random, retryAfterMs);
+      if (verdict.retry) {
+        const at = new Date(now.getTime() + verdict.delayMs).toISOString();
+        if (await store.retryDeliveryLater(row, message, at))
+          metrics.deliveries.inc({ target: name, outcome: 'retried' });
+        return;
+      }
+      reason = `${verdict.reason}; last error: ${message}`;
+    }
+    const notice = await this.deadNotice(row, reason);
+    if (await store.killDelivery(row, reason, now.toISOString(), notice)) {
+      metrics.deliveries.inc({ target: name, outcome: 'dead' });
+      metrics.deliveryDeadLetters.inc({ tenant: row.tenantId, target: name });
+      log.warn({ outbox: row.id, target: row.target, reason }, 'delivery dead-lettered');
+    }
+  }
+
+  /** A `delivery.dead` row for subscribers, if any subscribe to it (never for a dead notice itself: no loops). */
+  private async deadNotice(row: ClaimedDelivery, reason: string): Promise<OutboxRowDraft | null> {
+    if (row.topic === 'delivery.dead') return null;
+    const subs = await this.deps.store.listSubscriptions(row.tenantId);
+    if (!subs.some((s) => subscribesTo(s.events, 'delivery.dead'))) return null;
+    return {
+      topic: 'delivery.dead',
+      target: 'subscribers',
+      idempotencyKey: `${row.idempotencyKey}:dead:${newId()}`,
+      payload: {
+        outboxId: row.id,
+        decisionId: row.decisionId,
+        topic: row.topic,
+        target: row.target,
+        idempotencyKey: row.idempotencyKey,
+        attempts: row.attempts,
+        reason,
+      },
+    };
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.o.pollMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The outbox's part of the Store: leasing due rows, settling each attempt, dead letters for
+ * deliveries, and outbound webhook subscriptions. Every method is scoped by tenant (invariant 7).
+ */
+
+/** One outbox row leased by a worker for one attempt (`attempts` already counts it). */
+export interface ClaimedDelivery {
+  tenantId: string;
+  id: string;
+  decisionId: string;
+  topic: string;
+  target: string;
+  idempotencyKey: string;
+  payload: unknown;
+  attempts: number;
+  createdAt: string;
+  leaseOwner: string;
+}
+
+/** A row written when another is settled (fan-out to subscriptions, `delivery.dead` notices). */
+export interface OutboxRowDraft {
+  topic: string;
+  target: string;
+  idempotencyKey: string;
+  payload: unknown;
+  /** Default: now. Fan-out rows keep their parent's, so lag counts from the decision. */
+  createdAt?: string;
+}
+
+export interface SubscriptionRow {
+  id: string;
+  url: string;
+  events: string[];
+  /** Ciphertext (src/intake/secret-box.ts), never the secret. */
+  encryptedSecret: string;
+  createdAt: string;
+}
+
+export interface NewSubscription {
+  tenantId: string;
+  id: string;
+  url: string;
+  events: string[];
+  encryptedSecret: string;
+  actor: string;
+  now: string;
+}
+
+export interface TenantAction {
+  tenantId: string;
+  id: string;
+  actor: string;
+  now: string;
+}
+
+export interface OutboxStore {
+  /**
+   * Lease up to `limit` due pending rows whose target is one of `targets` (an entry ending in
+   * ':' is a prefix, e.g. 'webhook:'). Rows of other targets wait, untouched, for their target.
+   */
+  claimDeliveries(
+    owner: string,
+    targets: string[],
+    limit: number,
+    leaseMs: number,
+    now: Date,
+  ): Promise<ClaimedDelivery[]>;
+  /** Delivered, plus `then` rows in the same transaction; false (nothing written) if the lease was lost. */
+  completeDelivery(row: ClaimedDelivery, now: string, then: OutboxRowDraft[]): Promise<boolean>;
+  /** Back to pending, due at `nextAttemptAt`; false if the lease was lost. */
+  retryDeliveryLater(row: ClaimedDelivery, error: string, nextAttemptAt: string): Promise<boolean>;
+  /** Dead, a `delivery` dead letter, audit `delivery.dead`, and `notice` (if any): one transaction. */
+  killDelivery(row: ClaimedDelivery, reason: string, now: string, notice: OutboxRowDraft | null): Promise<boolean>;
+  /** A delivery dead letter back to pending with attempts reset (audited); 'event' for event dead letters. */
+  retryDeadLetter(a: TenantAction): Promise<'retried' | 'not_found' | 'event'>;
+  /** Remove a dead letter (audited); the row it refers to stays as it is. */
+  discardDeadLetter(a: TenantAction): Promise<'discarded' | 'not_found'>;
+
+  createSubscription(s: NewSubscription): Promise<void>;
+  listSubscriptions(tenantId: string): Promise<SubscriptionRow[]>;
+  getSubscription(tenantId: string, id: string): Promise<SubscriptionRow | undefined>;
+  deleteSubscription(a: TenantAction): Promise<boolean>;
+}

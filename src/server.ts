@@ -13,6 +13,7 @@ import { GroupCommitter } from './intake/group-commit.js';
 import { intakeRoutes } from './intake/hook-route.js';
 import { secretProviderFor } from './intake/secret-provider.js';
 import { Metrics } from './observability/metrics.js';
+import { outboxTargets } from './outbox/targets/index.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
 import { BacklogDrainer } from './pipeline/backlog.js';
 import type { PipelineDeps } from './pipeline/process-event.js';
@@ -65,7 +66,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       ? null
       : new OutboxWorker(
           { store, metrics, log: logger.child({ component: 'outbox' }) },
-          { clock, ...options.outboxOptions },
+          { clock, targets: outboxTargets(config), ...options.outboxOptions },
         );
   const committer = new GroupCommitter(store, (results) => {
     if (results.some((r) => r.status === 'accepted')) worker?.wake();

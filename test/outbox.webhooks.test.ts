@@ -31,7 +31,8 @@ for (const kind of STORES) {
     beforeAll(async () => {
       t = await startTestServer(kind, {
         clock: () => new Date(Date.now() + offsetMs),
-        outboxOptions: { pollMs: 10, retry: { baseMs: 1, capMs: 20 } },
+        // Fails a receiver five times in a row on purpose: no breaker pausing it (test/outbox.breaker.test.ts).
+        outboxOptions: { pollMs: 10, retry: { baseMs: 1, capMs: 20 }, breaker: false },
       });
       key = (await createApiKey(t.store, 'acme', 'test')).key;
     });
@@ -112,6 +113,14 @@ for (const kind of STORES) {
 
       expect(await t.store.getTask('acme', task.id)).toEqual(task);
       expect(await t.store.listDecisions('acme', task.id)).toHaveLength(1);
+      // The attempts are visible on the task.
+      const detail = (await (await api(`/tasks/${task.id}`)).json()) as {
+        deliveries: { idempotencyKey: string; status: string; attempts: number }[];
+      };
+      expect(detail.deliveries.find((d) => d.idempotencyKey === row.idempotency_key)).toMatchObject({
+        status: 'delivered',
+        attempts: 6,
+      });
       expect(await auditCount()).toBe(auditBefore);
       expect(await t.server.metrics.registry.getSingleMetricAsString('switchyard_outbox_deliveries_total')).toMatch(
         /target="webhook",outcome="retried"} 5/,

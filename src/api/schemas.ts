@@ -64,10 +64,29 @@ export const TaskSchemaView = Type.Object(
   { additionalProperties: false },
 );
 
+export const DeliverySchema = Type.Object(
+  {
+    id: Type.String(),
+    decisionId: Type.String(),
+    topic: Type.String(),
+    target: Type.String(),
+    idempotencyKey: Type.String(),
+    status: Type.String({ description: 'pending, delivered or dead' }),
+    attempts: Type.Integer(),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    nextAttemptAt: Type.String({ format: 'date-time' }),
+    deliveredAt: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
 export const TaskDetailSchema = Type.Object(
   {
     ...TaskSchemaView.properties,
     decisions: Type.Array(DecisionSchema, { description: 'Every decision on this task, oldest first' }),
+    deliveries: Type.Array(DeliverySchema, {
+      description: 'The side effects its decisions owe (notifications, write-backs, webhooks), with their attempts',
+    }),
   },
   { additionalProperties: false },
 );

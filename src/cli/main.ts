@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-/** switchyard serve | send | tasks | keys create | audit verify | secrets rotate|list | migrate */
+/** switchyard serve | send | tasks | keys create | audit verify | secrets rotate|list | dead-letters | migrate */
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { auditVerify, keysCreate, migrate } from './admin.js';
+import { deadLettersDiscard, deadLettersList, deadLettersRetry } from './dead-letters.js';
 import { DEFAULTS } from './options.js';
 import { secretsList, secretsRotate } from './secrets.js';
 import { send } from './send.js';
@@ -84,6 +85,32 @@ secretTarget(
 secretTarget(secrets.command('list').description('The integration’s secrets (config and stored), never their values'))
   .option('--json', 'JSON output')
   .action(secretsList);
+
+const deadLetters = program
+  .command('dead-letters')
+  .description('What could not be routed or delivered (audited with actor `cli`)');
+deadLetters
+  .command('list')
+  .description('Dead letters, newest first per tenant')
+  .option('--tenant <id>', 'only this tenant')
+  .addOption(new Option('--kind <kind>', 'only this kind').choices(['event', 'delivery']))
+  .option('--json', 'JSON output')
+  .addOption(dbOption())
+  .action(deadLettersList);
+deadLetters
+  .command('retry [id]')
+  .description('Deliver a dead-lettered side effect again (pending, attempts reset); --all for every delivery one')
+  .option('--all', 'every delivery dead letter (of --tenant, --target)')
+  .option('--target <target>', 'with --all: a row target (webhook:<id>) or target name (webhook)')
+  .option('--tenant <id>', 'tenant (default: the dead letter’s own; with --all, every tenant)')
+  .addOption(dbOption())
+  .action(deadLettersRetry);
+deadLetters
+  .command('discard <id>')
+  .description('Remove a dead letter; what it refers to stays as it is')
+  .option('--tenant <id>', 'tenant (default: the dead letter’s own)')
+  .addOption(dbOption())
+  .action(deadLettersDiscard);
 
 program.command('migrate').description('Bring the database schema up to date').addOption(dbOption()).action(migrate);
 

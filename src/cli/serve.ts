@@ -21,7 +21,8 @@ export async function serve(o: ServeOptions): Promise<void> {
     logger,
     worker: o.role !== 'web',
     http: o.role === 'worker' ? 'operations' : 'all',
-    workerOptions: { leaseMs: leaseFromEnv() },
+    workerOptions: { leaseMs: leaseFromEnv('SWITCHYARD_EVENT_LEASE_MS') },
+    outboxOptions: { leaseMs: leaseFromEnv('SWITCHYARD_OUTBOX_LEASE_MS') },
   });
   const address = await server.app.listen({ port: Number(o.port), host: o.host });
   logger.info(
@@ -41,12 +42,14 @@ export async function serve(o: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-/** SWITCHYARD_EVENT_LEASE_MS: how long events claimed by a crashed node wait before another node retries them. */
-function leaseFromEnv(): number | undefined {
-  const raw = process.env.SWITCHYARD_EVENT_LEASE_MS;
+/**
+ * SWITCHYARD_EVENT_LEASE_MS: how long events claimed by a crashed node wait before another node retries them.
+ * SWITCHYARD_OUTBOX_LEASE_MS: the same for outbox rows (default: the attempt timeout + 30 s).
+ */
+function leaseFromEnv(name: string): number | undefined {
+  const raw = process.env[name];
   if (raw === undefined) return undefined;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 100)
-    throw new Error(`SWITCHYARD_EVENT_LEASE_MS must be an integer ≥ 100, got "${raw}"`);
+  if (!Number.isInteger(ms) || ms < 100) throw new Error(`${name} must be an integer ≥ 100, got "${raw}"`);
   return ms;
 }

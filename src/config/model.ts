@@ -28,6 +28,13 @@ export interface Integration {
   fields?: JiraFieldMap;
 }
 
+/** Where decisions are announced (tenant `notify:`), defaults filled in; tokens never logged. */
+export interface NotifyConfig {
+  slack?: { botToken: string; channel?: string; apiUrl: string };
+  jira?: { siteUrl: string; email: string; apiToken: string };
+  github?: { token: string; apiUrl: string };
+}
+
 export interface Tenant {
   id: string;
   name: string;
@@ -37,6 +44,7 @@ export interface Tenant {
   compiled: CompiledPolicy;
   /** The policy and roster as declared, stored with its version so old decisions stay replayable. */
   policyDocument: unknown;
+  notify?: NotifyConfig;
 }
 
 export interface AppConfig {

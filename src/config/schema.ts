@@ -203,6 +203,35 @@ export const PolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
+const HttpUrl = Type.String({ minLength: 1, description: 'an http(s) URL' });
+const Token = Type.String({ minLength: 1, description: 'a secret, usually an env:NAME reference; never logged' });
+
+/** Where decisions are announced besides subscribers: Slack, and back to Jira and GitHub. */
+export const NotifySchema = Type.Object(
+  {
+    slack: Type.Optional(
+      Type.Object(
+        {
+          botToken: Token,
+          channel: Type.Optional(Type.String({ minLength: 1, description: 'when the assignee has no Slack handle' })),
+          apiUrl: Type.Optional(HttpUrl),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    jira: Type.Optional(
+      Type.Object(
+        { siteUrl: HttpUrl, email: Type.String({ minLength: 1 }), apiToken: Token },
+        { additionalProperties: false },
+      ),
+    ),
+    github: Type.Optional(
+      Type.Object({ token: Token, apiUrl: Type.Optional(HttpUrl) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const TenantSchema = Type.Object(
   {
     id: Id,
@@ -211,6 +240,7 @@ export const TenantSchema = Type.Object(
     members: Type.Array(MemberSchema),
     teams: Type.Optional(Type.Array(TeamSchema)),
     policy: PolicySchema,
+    notify: Type.Optional(NotifySchema),
   },
   { additionalProperties: false },
 );
@@ -226,3 +256,4 @@ export type IntegrationFile = Static<typeof IntegrationSchema>;
 export type RouteFile = Static<typeof RouteSchema>;
 export type MemberFile = Static<typeof MemberSchema>;
 export type TeamFile = Static<typeof TeamSchema>;
+export type NotifyFile = Static<typeof NotifySchema>;

@@ -6,8 +6,8 @@ import { buildMember, buildRoute, buildTeam } from './build-roster.js';
 import { checkMembers, checkTeams } from './check-roster.js';
 import { checkRoutes } from './check-routes.js';
 import { JIRA_FIELD_ID, JIRA_MAPPABLE_FIELDS, type JiraFieldMap } from './jira-fields.js';
-import type { Integration, SigningSecret, Tenant } from './model.js';
-import type { IntegrationFile, TenantFile } from './schema.js';
+import type { Integration, NotifyConfig, SigningSecret, Tenant } from './model.js';
+import type { IntegrationFile, NotifyFile, TenantFile } from './schema.js';
 
 type Problem = [(string | number)[], string];
 
@@ -36,7 +36,38 @@ export function checkTenant(t: TenantFile): Problem[] {
   t.integrations.forEach((integ, i) => {
     problems.push(...checkIntegration(integ).map(([p, m]): Problem => [['integrations', i, ...p], m]));
   });
+  problems.push(...checkNotify(t.notify));
   return problems;
+}
+
+function checkNotify(n: NotifyFile | undefined): Problem[] {
+  const urls: [string, string, string | undefined][] = [
+    ['slack', 'apiUrl', n?.slack?.apiUrl],
+    ['jira', 'siteUrl', n?.jira?.siteUrl],
+    ['github', 'apiUrl', n?.github?.apiUrl],
+  ];
+  return urls
+    .filter(([, , url]) => url !== undefined && !isHttpUrl(url))
+    .map(([where, key]): Problem => [['notify', where, key], 'not an http(s) URL']);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+function buildNotify(n: NotifyFile | undefined): NotifyConfig | undefined {
+  if (!n) return undefined;
+  return {
+    ...(n.slack ? { slack: { ...n.slack, apiUrl: trimSlash(n.slack.apiUrl ?? 'https://slack.com/api') } } : {}),
+    ...(n.jira ? { jira: { ...n.jira, siteUrl: trimSlash(n.jira.siteUrl) } } : {}),
+    ...(n.github ? { github: { ...n.github, apiUrl: trimSlash(n.github.apiUrl ?? 'https://api.github.com') } } : {}),
+  };
 }
 
 function checkIntegration(integ: IntegrationFile): Problem[] {
@@ -115,6 +146,7 @@ export function buildTenant(t: TenantFile): Tenant {
     policy,
     compiled: compilePolicy(policy, roster),
     policyDocument,
+    ...(t.notify ? { notify: buildNotify(t.notify) } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per server instance, so several servers in one test process do not collide. */
 export class Metrics {
@@ -74,6 +74,17 @@ export class Metrics {
     name: 'switchyard_outbox_dead_letters_total',
     help: 'Deliveries sent to the dead letters (permanent failure or attempts exhausted)',
     labelNames: ['tenant', 'target'],
+    registers: [this.registry],
+  });
+  readonly pausedTargets = new Gauge({
+    name: 'switchyard_outbox_paused_targets',
+    help: 'Outbox targets paused by their circuit breaker in this process',
+    registers: [this.registry],
+  });
+  readonly targetPaused = new Gauge({
+    name: 'switchyard_outbox_target_paused',
+    help: 'Per outbox target: 1 while its circuit breaker pauses it in this process, 0 once closed again',
+    labelNames: ['target'],
     registers: [this.registry],
   });
 

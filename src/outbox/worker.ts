@@ -11,6 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { newId } from '../store/ids.js';
 import type { ClaimedDelivery, OutboxRowDraft } from '../store/outbox-store.js';
 import type { Store } from '../store/store.js';
+import { type AttemptOutcome, type BreakerOptions, CircuitBreaker } from './circuit-breaker.js';
 import { PermanentError, RetryableError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, nextRetry, type RetryPolicy } from './retry-policy.js';
 import { TARGETS, targetName } from './targets/index.js';
@@ -27,6 +28,8 @@ export interface OutboxWorkerOptions {
   /** Retry policy for every target, then per target name (`webhook`, `subscribers`…). */
   retry?: Partial<RetryPolicy>;
   retryByTarget?: Record<string, Partial<RetryPolicy>>;
+  /** Circuit breaker per target (default 5 consecutive transient failures, 30 s cool-down); false: none. */
+  breaker?: Partial<BreakerOptions> | false;
   /** Injectable for tests: jitter source and clock. */
   random?: () => number;
   clock?: () => Date;
@@ -45,7 +48,8 @@ export class OutboxWorker {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private readonly stopping = new AbortController();
-  private readonly o: Required<Omit<OutboxWorkerOptions, 'retry' | 'retryByTarget' | 'leaseMs'>> & {
+  readonly breaker: CircuitBreaker | null;
+  private readonly o: Required<Omit<OutboxWorkerOptions, 'retry' | 'retryByTarget' | 'leaseMs' | 'breaker'>> & {
     leaseMs: number;
   };
   private readonly claimTargets: string[];
@@ -65,6 +69,19 @@ export class OutboxWorker {
       targets: options.targets ?? TARGETS,
     };
     this.claimTargets = Object.keys(this.o.targets).flatMap((name) => [name, `${name}:`]);
+    const { metrics } = deps;
+    this.breaker =
+      options.breaker === false
+        ? null
+        : new CircuitBreaker(
+            options.breaker,
+            () => this.o.clock().getTime(),
+            (target, paused) => {
+              metrics.targetPaused.set({ target }, paused ? 1 : 0);
+              metrics.pausedTargets.set(this.breaker?.pausedTargets().length ?? 0);
+              deps.log.warn({ target, paused }, paused ? 'outbox target paused' : 'outbox target resumed');
+            },
+          );
   }
 
   policyFor(name: string): RetryPolicy {
@@ -115,6 +132,24 @@ export class OutboxWorker {
   }
 
   private async attempt(row: ClaimedDelivery): Promise<void> {
+    const admission = this.breaker?.admit(row.target) ?? { allowed: true };
+    if (!admission.allowed) {
+      // Paused: put back untried, due when the pause ends (a lost lease just means someone else has it).
+      await this.deps.store
+        .postponeDelivery(row, new Date(admission.retryAt).toISOString())
+        .catch((e) => this.deps.log.error({ err: e, outbox: row.id }, 'putting back a paused row failed'));
+      return;
+    }
+    let outcome: AttemptOutcome = 'neutral';
+    try {
+      outcome = await this.deliver(row);
+    } finally {
+      this.breaker?.record(row.target, outcome);
+    }
+  }
+
+  /** One attempt; what it says about the target (for the breaker). */
+  private async deliver(row: ClaimedDelivery): Promise<AttemptOutcome> {
     const name = targetName(row.target);
     const target = this.o.targets[name];
     const { metrics, log } = this.deps;
@@ -132,8 +167,14 @@ export class OutboxWorker {
           then,
         });
       } catch (e) {
+        // A permanent failure means the receiver answered (or the row is wrong): not a sign it is down.
+        const outcome: AttemptOutcome = this.stopping.signal.aborted
+          ? 'neutral'
+          : e instanceof PermanentError
+            ? 'success'
+            : 'failure';
         await this.failed(row, name, e);
-        return;
+        return outcome;
       }
       const now = this.o.clock();
       if (await this.deps.store.completeDelivery(row, now.toISOString(), then)) {
@@ -141,9 +182,11 @@ export class OutboxWorker {
         const lag = (now.getTime() - Date.parse(row.createdAt)) / 1000;
         if (lag >= 0) metrics.notificationLag.observe({ target: name }, lag);
       }
+      return 'success';
     } catch (e) {
       // The store failed: the lease runs out and the row is claimed again (at least once).
       log.error({ err: e, outbox: row.id, target: row.target }, 'settling an outbox attempt failed');
+      return 'neutral';
     }
   }
 

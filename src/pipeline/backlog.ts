@@ -38,6 +38,7 @@ async function redecide(deps: PipelineDeps, w: PipelineWrites, tenant: Tenant, q
     eventId: null,
     trigger: 'backlog',
     metrics: deps.metrics,
+    integration: queued.integration,
   });
   if (record.decision.outcome !== 'assigned') return false;
   try {

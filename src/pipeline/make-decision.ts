@@ -19,7 +19,14 @@ export async function makeDecision(
   tenant: Tenant,
   task: Task,
   now: Date,
-  context: { taskId?: string; eventId: string | null; trigger: 'event' | 'backlog'; metrics: Metrics },
+  context: {
+    taskId?: string;
+    eventId: string | null;
+    trigger: 'event' | 'backlog';
+    metrics: Metrics;
+    /** The integration id the task came from: decides whether Jira or GitHub is told. */
+    integration?: string;
+  },
 ): Promise<DecisionRecord> {
   const snapshot = await snapshotFor(w, tenant, task, now);
   const started = performance.now();
@@ -34,7 +41,7 @@ export async function makeDecision(
     snapshot,
     inputHash: hash,
     ...capacityChecks(tenant, task, decision, snapshot),
-    outbox: sideEffectsOf(decision, task, ids, tenant.roster),
+    outbox: sideEffectsOf(decision, task, ids, tenant, context.integration),
     audit: {
       kind: 'decision',
       subject: ids.decisionId,

@@ -154,6 +154,7 @@ async function route(
       eventId: event.id,
       trigger: 'event',
       metrics: deps.metrics,
+      integration: event.integration,
     });
     const decision = record.decision;
     try {

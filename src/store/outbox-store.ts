@@ -53,6 +53,17 @@ export interface TenantAction {
   now: string;
 }
 
+export interface DeadLetterFilter {
+  tenantId: string;
+  /** The row's target: exactly, or a target name (`webhook` matches every `webhook:<id>`). */
+  target?: string;
+  /** Dead letters created at or after this instant (ISO). */
+  since?: string;
+  limit: number;
+  actor: string;
+  now: string;
+}
+
 export interface OutboxStore {
   /**
    * Lease up to `limit` due pending rows whose target is one of `targets` (an entry ending in
@@ -69,10 +80,14 @@ export interface OutboxStore {
   completeDelivery(row: ClaimedDelivery, now: string, then: OutboxRowDraft[]): Promise<boolean>;
   /** Back to pending, due at `nextAttemptAt`; false if the lease was lost. */
   retryDeliveryLater(row: ClaimedDelivery, error: string, nextAttemptAt: string): Promise<boolean>;
+  /** Back to pending, due at `nextAttemptAt`, the claim undone (not counted as an attempt); false if the lease was lost. */
+  postponeDelivery(row: ClaimedDelivery, nextAttemptAt: string): Promise<boolean>;
   /** Dead, a `delivery` dead letter, audit `delivery.dead`, and `notice` (if any): one transaction. */
   killDelivery(row: ClaimedDelivery, reason: string, now: string, notice: OutboxRowDraft | null): Promise<boolean>;
   /** A delivery dead letter back to pending with attempts reset (audited); 'event' for event dead letters. */
   retryDeadLetter(a: TenantAction): Promise<'retried' | 'not_found' | 'event'>;
+  /** retryDeadLetter for every delivery dead letter matching the filter (oldest first, at most `limit`); how many. */
+  retryDeadLetters(f: DeadLetterFilter): Promise<number>;
   /** Remove a dead letter (audited); the row it refers to stays as it is. */
   discardDeadLetter(a: TenantAction): Promise<'discarded' | 'not_found'>;
 

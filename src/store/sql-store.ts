@@ -14,6 +14,7 @@ import * as outboxLeases from './migrations/0006-outbox-leases.js';
 import * as subscriptions from './migrations/0007-subscriptions.js';
 import type {
   ClaimedDelivery,
+  DeadLetterFilter,
   NewSubscription,
   OutboxRowDraft,
   SubscriptionRow,
@@ -45,6 +46,7 @@ import type {
   DeadLetterRow,
   DecisionCommit,
   DecisionRow,
+  DeliveryRow,
   EventCloseAction,
   EventOverrideAction,
   EventRow,
@@ -212,6 +214,40 @@ export class SqlStore implements Store {
     return rows.map(toDecisionRow);
   }
 
+  async listDeliveries(tenantId: string, decisionIds: string[]): Promise<DeliveryRow[]> {
+    if (decisionIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select([
+        'id',
+        'decision_id',
+        'topic',
+        'target',
+        'idempotency_key',
+        'status',
+        'attempts',
+        'last_error',
+        'next_attempt_at',
+        'delivered_at',
+      ])
+      .where('tenant_id', '=', tenantId)
+      .where('decision_id', 'in', decisionIds)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      decisionId: r.decision_id,
+      topic: r.topic,
+      target: r.target,
+      idempotencyKey: r.idempotency_key,
+      status: r.status,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      nextAttemptAt: r.next_attempt_at,
+      deliveredAt: r.delivered_at,
+    }));
+  }
+
   async getDecisions(tenantId: string, decisionIds: string[]): Promise<DecisionRow[]> {
     if (decisionIds.length === 0) return [];
     const rows = await this.db
@@ -299,6 +335,14 @@ export class SqlStore implements Store {
 
   retryDeadLetter(a: TenantAction): Promise<'retried' | 'not_found' | 'event'> {
     return this.audited([a.tenantId], (trx) => subs.retryDeadLetter(this.d, trx, a));
+  }
+
+  retryDeadLetters(f: DeadLetterFilter): Promise<number> {
+    return this.audited([f.tenantId], (trx) => subs.retryDeadLetters(this.d, trx, f));
+  }
+
+  postponeDelivery(row: ClaimedDelivery, nextAttemptAt: string): Promise<boolean> {
+    return outbox.postponeDelivery(this.d, row, nextAttemptAt);
   }
 
   discardDeadLetter(a: TenantAction): Promise<'discarded' | 'not_found'> {

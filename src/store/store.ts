@@ -127,6 +127,20 @@ export interface OverrideCommit {
   actor: string;
   policyVersion: string;
   now: string;
+  /** Extra outbox rows for the new assignment (Slack, Jira, GitHub), written in the same transaction. */
+  notify?: (t: OverrideSubject) => OutboxDraft[];
+}
+
+/** What an override's notify rows are built from. */
+export interface OverrideSubject {
+  taskId: string;
+  decisionId: string;
+  externalId: string;
+  title: string;
+  url: string | null;
+  integration: string;
+  assignee: string;
+  explanation: string;
 }
 
 export interface TaskRow {
@@ -163,6 +177,19 @@ export interface DecisionRow {
   reason: string | null;
   actor: string | null;
   createdAt: string;
+}
+
+export interface DeliveryRow {
+  id: string;
+  decisionId: string;
+  topic: string;
+  target: string;
+  idempotencyKey: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string;
+  deliveredAt: string | null;
 }
 
 export interface EventRow {
@@ -318,6 +345,8 @@ export interface Store extends PipelineWrites, OutboxStore {
   listTasks(tenantId: string, filter: TaskFilter): Promise<Page<TaskRow>>;
   getTask(tenantId: string, taskId: string): Promise<TaskRow | undefined>;
   listDecisions(tenantId: string, taskId: string): Promise<DecisionRow[]>;
+  /** The outbox rows of these decisions (what they owe), oldest first. */
+  listDeliveries(tenantId: string, decisionIds: string[]): Promise<DeliveryRow[]>;
   /** Decisions by id (e.g. the current decisions of a page of tasks), in one query. */
   getDecisions(tenantId: string, decisionIds: string[]): Promise<DecisionRow[]>;
   commitOverride(o: OverrideCommit): Promise<DecisionRow>;

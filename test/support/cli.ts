@@ -44,6 +44,7 @@ export function startChildServer(
   dbUrl: string,
   configPath: string,
   env: Record<string, string> = {},
+  extraArgs: string[] = [],
 ): Promise<ChildServer> {
   const args = [
     '--import',
@@ -58,6 +59,7 @@ export function startChildServer(
     '0',
     '--host',
     '127.0.0.1',
+    ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
     cwd: REPO,

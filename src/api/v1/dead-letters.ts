@@ -2,7 +2,7 @@
  * /api/v1/dead-letters/:id/retry and /discard. A delivery dead letter retried goes back to
  * the outbox as pending with its attempts reset (same idempotency key); discarding removes
  * the dead letter and leaves its row as it is. Both are audited. Event dead letters cannot be
- * retried yet (409).
+ * retried yet (409). POST /dead-letters/retry retries delivery dead letters in bulk by filter.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -41,6 +41,41 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: 
           `${id} is an event dead letter: events cannot be retried from the dead letters yet. Fix the cause and have the source send it again (a new delivery id), or discard it.`,
         );
       return reply.status(202).send({ status: 'pending' as const });
+    },
+  );
+
+  app.post(
+    '/dead-letters/retry',
+    {
+      schema: {
+        summary: 'Retry delivery dead letters by filter (oldest first); each is audited like a single retry',
+        description:
+          '`target` matches a row target exactly or by name (`webhook` matches every `webhook:<subscription id>`).',
+        tags: ['dead letters'],
+        body: Type.Object(
+          {
+            kind: Type.Optional(Type.Literal('delivery')),
+            target: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            since: Type.Optional(Type.String({ format: 'date-time' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ retried: Type.Integer() }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { tenantId, keyId } = request.principal;
+      const { target, since, limit } = request.body ?? {};
+      const retried = await store.retryDeadLetters({
+        tenantId,
+        target,
+        since,
+        limit: limit ?? 1000,
+        actor: `apikey:${keyId}`,
+        now: clock().toISOString(),
+      });
+      return { retried };
     },
   );
 

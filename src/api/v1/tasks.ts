@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import type { AppConfig } from '../../config/model.js';
 import { Problem } from '../../http/problem.js';
 import type { BacklogDrainer } from '../../pipeline/backlog.js';
+import { integrationTypeOf, notifyEffects } from '../../pipeline/side-effects.js';
 import type { Store } from '../../store/store.js';
 import { DecisionSchema, PageQuery, problemResponses, TaskDetailSchema, TaskSchemaView } from '../schemas.js';
 import { asProblem } from '../store-errors.js';
@@ -66,7 +67,8 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRouteDeps> = async (app, 
     '/tasks/:id',
     {
       schema: {
-        summary: 'A task with its current decision, its explanation and the full decision history',
+        summary:
+          'A task with its current decision, its explanation, the full decision history and the deliveries they owe',
         tags: ['tasks'],
         params: Type.Object({ id: Type.String() }),
         response: { 200: TaskDetailSchema, ...problemResponses },
@@ -83,6 +85,10 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRouteDeps> = async (app, 
           decisions.find((d) => d.id === task.currentDecisionId),
         ),
         decisions: decisions.map(decisionView),
+        deliveries: await store.listDeliveries(
+          tenantId,
+          decisions.map((d) => d.id),
+        ),
       };
     },
   );
@@ -126,6 +132,12 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRouteDeps> = async (app, 
           actor: `apikey:${keyId}`,
           policyVersion: tenant.policy.version,
           now: new Date().toISOString(),
+          notify: (o) =>
+            notifyEffects(tenant, {
+              ...o,
+              topic: 'task.reassigned',
+              integrationType: integrationTypeOf(tenant, o.integration),
+            }),
         });
         // The previous assignee may have room now: let the backlog use it.
         await drainQuietly(drainer, tenantId, request.log);

@@ -62,7 +62,7 @@ export async function postSigned(p: SignedPost): Promise<{ status: number; retry
   return { status: res.status, retryAfter: res.headers.get('retry-after') };
 }
 
-function causeOf(e: unknown): string {
+export function causeOf(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (e as Error).message ?? String(e);
 }

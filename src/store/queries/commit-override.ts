@@ -5,10 +5,30 @@ import type { StoreDialect } from '../dialect.js';
 import { newId } from '../ids.js';
 import { toDecisionRow } from '../rows.js';
 import type { Database } from '../schema.js';
-import { type DecisionRow, type OverrideCommit, TaskStateConflict } from '../store.js';
+import { type DecisionRow, type OutboxDraft, type OverrideCommit, TaskStateConflict } from '../store.js';
 import { appendAudit } from './append-audit.js';
 import { insertOutbox } from './commit-decision.js';
 import { addLoad, removeLoad } from './load-counters.js';
+
+/** The override's Slack/Jira/GitHub rows, when the caller asked for them and someone is assigned. */
+function notifyRows(
+  o: OverrideCommit,
+  task: { id: string; external_id: string; title: string; integration: string; task: string },
+  row: { id: string; explanation: string },
+): OutboxDraft[] {
+  if (!o.notify || !o.assignee) return [];
+  const url = (JSON.parse(task.task) as { url?: string }).url ?? null;
+  return o.notify({
+    taskId: task.id,
+    decisionId: row.id,
+    externalId: task.external_id,
+    title: task.title,
+    url,
+    integration: task.integration,
+    assignee: o.assignee,
+    explanation: row.explanation,
+  });
+}
 
 /** Statuses in which a task counts toward its assignee's load. */
 export const OPEN_WITH_ASSIGNEE = ['assigned', 'acknowledged'];
@@ -108,7 +128,7 @@ export async function commitOverride(
       trx,
       o.tenantId,
       decisionId,
-      [{ topic: 'task.reassigned', target: 'subscribers', payload }],
+      [{ topic: 'task.reassigned', target: 'subscribers', payload }, ...notifyRows(o, task, row)],
       o.now,
     );
     await appendAudit(

@@ -143,6 +143,14 @@ export async function retryDeliveryLater(
   return Number(r.numUpdatedRows) > 0;
 }
 
+/** The claim undone: attempts back to what they were, due at `nextAttemptAt` (a paused target). */
+export async function postponeDelivery(d: StoreDialect, row: ClaimedDelivery, nextAttemptAt: string): Promise<boolean> {
+  const r = await leased(d.db, row)
+    .set({ next_attempt_at: nextAttemptAt, lease_owner: null, lease_until: null, attempts: sql`attempts - 1` })
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 /** Inside an audited transaction (the tenant's audit head is already locked). */
 export async function killDelivery(
   d: StoreDialect,

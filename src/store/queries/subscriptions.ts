@@ -3,9 +3,9 @@
  * discard). Each change is audited in the caller's (audit-head-locked) transaction; a
  * subscription's secret is stored encrypted and never enters the audit trail.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
-import type { NewSubscription, SubscriptionRow, TenantAction } from '../outbox-store.js';
+import type { DeadLetterFilter, NewSubscription, SubscriptionRow, TenantAction } from '../outbox-store.js';
 import type { Database } from '../schema.js';
 import { appendAudit } from './append-audit.js';
 
@@ -100,6 +100,49 @@ export async function retryDeadLetter(
     a.now,
   );
   return 'retried';
+}
+
+/** Bulk retry: each matching delivery dead letter as retryDeadLetter does it (one audit entry each). */
+export async function retryDeadLetters(
+  d: StoreDialect,
+  trx: Transaction<Database>,
+  f: DeadLetterFilter,
+): Promise<number> {
+  const { target, since } = filterOf(f);
+  const rows = await trx
+    .selectFrom('dead_letters as dl')
+    .innerJoin('outbox as o', (j) => j.onRef('o.tenant_id', '=', 'dl.tenant_id').onRef('o.id', '=', 'dl.ref_id'))
+    .select('dl.id')
+    .where('dl.tenant_id', '=', f.tenantId)
+    .where('dl.kind', '=', 'delivery')
+    .where('o.status', '=', 'dead')
+    .$if(since !== undefined, (q) => q.where('dl.created_at', '>=', since as string))
+    .$if(target !== undefined, (q) =>
+      q.where((w) =>
+        w.or([
+          w('o.target', '=', target as string),
+          // A name (`webhook`) matches its `webhook:<id>` rows; substr, not LIKE, so no wildcards.
+          w(
+            sql<string>`substr(${sql.ref('o.target')}, 1, ${sql.lit((target as string).length + 1)})`,
+            '=',
+            `${target}:`,
+          ),
+        ]),
+      ),
+    )
+    .orderBy('dl.id')
+    .limit(f.limit)
+    .execute();
+  let n = 0;
+  for (const { id } of rows) {
+    const r = await retryDeadLetter(d, trx, { tenantId: f.tenantId, id, actor: f.actor, now: f.now });
+    if (r === 'retried') n++;
+  }
+  return n;
+}
+
+function filterOf(f: DeadLetterFilter) {
+  return { target: f.target, since: f.since === undefined ? undefined : new Date(f.since).toISOString() };
 }
 
 export async function discardDeadLetter(

@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
+import { GroupCommit } from '../store/group-commit.js';
 import { newId } from '../store/ids.js';
 import type { ClaimedDelivery, OutboxRowDraft } from '../store/outbox-store.js';
 import type { Store } from '../store/store.js';
@@ -49,6 +50,8 @@ export class OutboxWorker {
   private wakeUp: (() => void) | null = null;
   private readonly stopping = new AbortController();
   readonly breaker: CircuitBreaker | null;
+  /** Completed deliveries of concurrent attempts commit together: one fsync per batch, not per row. */
+  private readonly completions: GroupCommit<{ row: ClaimedDelivery; now: string; then: OutboxRowDraft[] }, boolean>;
   private readonly o: Required<Omit<OutboxWorkerOptions, 'retry' | 'retryByTarget' | 'leaseMs' | 'breaker'>> & {
     leaseMs: number;
   };
@@ -58,6 +61,7 @@ export class OutboxWorker {
     private readonly deps: OutboxDeps,
     private readonly options: OutboxWorkerOptions = {},
   ) {
+    this.completions = new GroupCommit((items) => deps.store.completeDeliveries(items));
     const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.o = {
       batchSize: options.batchSize ?? 32,
@@ -177,7 +181,7 @@ export class OutboxWorker {
         return outcome;
       }
       const now = this.o.clock();
-      if (await this.deps.store.completeDelivery(row, now.toISOString(), then)) {
+      if (await this.completions.submit({ row, now: now.toISOString(), then })) {
         metrics.deliveries.inc({ target: name, outcome: 'delivered' });
         const lag = (now.getTime() - Date.parse(row.createdAt)) / 1000;
         if (lag >= 0) metrics.notificationLag.observe({ target: name }, lag);

@@ -78,6 +78,8 @@ export interface OutboxStore {
   ): Promise<ClaimedDelivery[]>;
   /** Delivered, plus `then` rows in the same transaction; false (nothing written) if the lease was lost. */
   completeDelivery(row: ClaimedDelivery, now: string, then: OutboxRowDraft[]): Promise<boolean>;
+  /** completeDelivery for several rows in one transaction (group commit); one result each, in order. */
+  completeDeliveries(items: { row: ClaimedDelivery; now: string; then: OutboxRowDraft[] }[]): Promise<boolean[]>;
   /** Back to pending, due at `nextAttemptAt`; false if the lease was lost. */
   retryDeliveryLater(row: ClaimedDelivery, error: string, nextAttemptAt: string): Promise<boolean>;
   /** Back to pending, due at `nextAttemptAt`, the claim undone (not counted as an attempt); false if the lease was lost. */

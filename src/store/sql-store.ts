@@ -325,6 +325,14 @@ export class SqlStore implements Store {
     return this.db.transaction().execute((trx) => outbox.completeDelivery(trx, row, now, then));
   }
 
+  completeDeliveries(items: { row: ClaimedDelivery; now: string; then: OutboxRowDraft[] }[]): Promise<boolean[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const results: boolean[] = [];
+      for (const i of items) results.push(await outbox.completeDelivery(trx, i.row, i.now, i.then));
+      return results;
+    });
+  }
+
   retryDeliveryLater(row: ClaimedDelivery, error: string, nextAttemptAt: string): Promise<boolean> {
     return outbox.retryDeliveryLater(this.d, row, error, nextAttemptAt);
   }

@@ -1,10 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
-import { newId } from '../ids.js';
 import type { Database } from '../schema.js';
 import { CommitConflict, type CommittedDecision, type DecisionCommit, LeaseLost, type OutboxDraft } from '../store.js';
 import { appendAudit } from './append-audit.js';
 import { addLoad, takeTurn } from './load-counters.js';
+import { insertOutboxRows } from './outbox.js';
 
 /**
  * Invariant 4, one commit: event status, load counter, round-robin cursor, task, decision,
@@ -152,22 +152,6 @@ export async function insertOutbox(
   drafts: OutboxDraft[],
   now: string,
 ): Promise<void> {
-  if (drafts.length === 0) return;
-  await trx
-    .insertInto('outbox')
-    .values(
-      drafts.map((o) => ({
-        tenant_id: tenantId,
-        id: newId(),
-        decision_id: decisionId,
-        topic: o.topic,
-        target: o.target,
-        idempotency_key: `${decisionId}:${o.target}:${o.topic}`,
-        payload: JSON.stringify(o.payload),
-        status: 'pending',
-        next_attempt_at: now,
-        created_at: now,
-      })),
-    )
-    .execute();
+  const rows = drafts.map((o) => ({ ...o, idempotencyKey: `${decisionId}:${o.target}:${o.topic}` }));
+  await insertOutboxRows(trx, { tenantId, decisionId }, rows, now);
 }

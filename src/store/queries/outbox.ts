@@ -89,9 +89,10 @@ function leased(db: Kysely<Database> | Transaction<Database>, row: ClaimedDelive
     .where('lease_owner', '=', row.leaseOwner);
 }
 
+/** Outbox rows owed by a decision (or fanned out from one of its rows); the one place rows are written. */
 export async function insertOutboxRows(
   trx: Transaction<Database>,
-  parent: ClaimedDelivery,
+  parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>,
   drafts: OutboxRowDraft[],
   now: string,
 ): Promise<void> {

@@ -18,10 +18,14 @@ export interface CompiledPolicy {
   policy: Policy;
   roster: Roster;
   routes: readonly CompiledRoute[];
+  /** Some route pins a custom function: decide through decideStep and a function host. */
+  hasFunctions: boolean;
 }
 
 export function compilePolicy(policy: Policy, roster: Roster): CompiledPolicy {
-  return { policy, roster, routes: policy.routes.map((route) => compileRoute(route, roster)) };
+  const routes = policy.routes.map((route) => compileRoute(route, roster));
+  const hasFunctions = policy.routes.some((r) => r.match || r.function || r.score);
+  return { policy, roster, routes, hasFunctions };
 }
 
 function compileRoute(route: Route, roster: Roster): CompiledRoute {

@@ -1,5 +1,5 @@
 /** What decide() returns: the outcome plus everything needed to explain it. */
-import type { StrategyName } from './policy.js';
+import type { FunctionFallback, StrategyName } from './policy.js';
 
 export type ExclusionReason =
   | { code: 'at_capacity'; load: number; capacity: number; type?: string }
@@ -7,7 +7,9 @@ export type ExclusionReason =
   | { code: 'on_leave' }
   | { code: 'off_hours' }
   | { code: 'missing_skill'; skill: string; level?: number; minLevel?: number }
-  | { code: 'unknown_member' };
+  | { code: 'unknown_member' }
+  /** A score function gave this candidate no score. */
+  | { code: 'not_scored' };
 
 export interface Candidate {
   memberId: string;
@@ -27,6 +29,8 @@ export interface RouteTrace {
   candidates?: Candidate[];
   /** For a route that matched but could not assign, when no candidate explains it (e.g. nobody requested). */
   why?: string;
+  /** The route's custom function failed: which step, why, and the fallback it took. */
+  function?: { step: string; failure: string; fallback: FunctionFallback };
 }
 
 export interface Decision {

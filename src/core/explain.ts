@@ -2,6 +2,7 @@
 import { describeCondition } from './conditions.js';
 import type { DecisionDraft, ExplainContext } from './decide.js';
 import type { Candidate, ExclusionReason } from './decision.js';
+import type { FunctionFallback } from './policy.js';
 
 export function describeExclusion(reason: ExclusionReason): string {
   switch (reason.code) {
@@ -19,6 +20,8 @@ export function describeExclusion(reason: ExclusionReason): string {
         : `skill \`${reason.skill}\` at level ${reason.level}, below ${reason.minLevel}`;
     case 'unknown_member':
       return 'not a known member';
+    case 'not_scored':
+      return 'not scored by the function';
   }
 }
 
@@ -63,7 +66,16 @@ export function explain(d: DecisionDraft, ctx: ExplainContext): string {
     const ex = exclusions(t.candidates ?? []) || t.why;
     parts.push(`Route "${t.route}" matched but nobody was eligible${ex ? `: ${ex}` : ''}.`);
   }
+  for (const t of ctx.tried) {
+    if (t.function)
+      parts.push(`Route "${t.route}": ${t.function.failure}; fallback ${describeFallback(t.function.fallback)}.`);
+  }
   if (skipped.length) parts.push(`Routes not matched: ${skipped.map((s) => `"${s}"`).join(', ')}.`);
   parts.push(`Policy ${d.policyVersion}.`);
   return parts.join(' ');
+}
+
+function describeFallback(f: FunctionFallback): string {
+  if (f.action === 'queue') return `queue "${f.queue}"`;
+  return f.action === 'config' ? 'the config decision' : 'the next route';
 }

@@ -4,5 +4,6 @@ export * from './conditions.js';
 export * from './decide.js';
 export * from './decision.js';
 export * from './explain.js';
+export * from './function-steps.js';
 export * from './policy.js';
 export * from './task.js';

@@ -38,7 +38,28 @@ export interface ClockCondition {
   };
 }
 
-export type StrategyName = 'direct' | 'round_robin' | 'least_loaded' | 'skills' | 'on_call' | 'sticky';
+export type StrategyName =
+  | 'direct'
+  | 'round_robin'
+  | 'least_loaded'
+  | 'skills'
+  | 'on_call'
+  | 'sticky'
+  /** A custom `decide` function picks the assignee or queue (route field `function`). */
+  | 'function';
+
+/** A custom function pinned to one immutable version: `name@version` in the config. */
+export interface FunctionRef {
+  name: string;
+  version: number;
+}
+
+/**
+ * What a route does when its function times out, fails or answers in the wrong shape:
+ * `next_route`, wait in a `queue`, or `config` — decide as if the function were not there
+ * (score: rank by the route's own strategy; match: the `when` alone decides; decide: next route).
+ */
+export type FunctionFallback = { action: 'next_route' } | { action: 'queue'; queue: string } | { action: 'config' };
 
 export interface SkillWeights {
   /** Weight of the average level (1–5, scaled to 0–1) over the required skills. */
@@ -87,6 +108,16 @@ export interface Route {
   queueIfNoneEligible?: string;
   /** When the route matches but nobody is eligible: assign to this member instead (capacity not checked). */
   escalateTo?: string;
+
+  // Custom functions (src/functions): each is a step inside decide, its answer supplied by the caller.
+  /** A `match` function: the route applies only when it also answers true. */
+  match?: FunctionRef;
+  /** strategy `function`: the `decide` function that picks. */
+  function?: FunctionRef;
+  /** A `score` function that ranks the eligible candidates (least_loaded, skills, round_robin). */
+  score?: FunctionRef;
+  /** When a function fails; default `config` for score and match, `next_route` for decide. */
+  onFunctionError?: FunctionFallback;
 }
 
 export interface Policy {

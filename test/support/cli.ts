@@ -9,7 +9,8 @@ export function runCli(
   timeoutMs = 60_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    // --no-node-snapshot: isolated-vm (the function sandbox) needs it on Node 20+, as in package.json's scripts.
+    const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: REPO,
       env: { ...process.env, LOG_LEVEL: 'warn' },
     });
@@ -47,6 +48,7 @@ export function startChildServer(
   extraArgs: string[] = [],
 ): Promise<ChildServer> {
   const args = [
+    '--no-node-snapshot',
     '--import',
     'tsx',
     'src/cli/main.ts',

@@ -7,7 +7,8 @@ import { skills } from './skills.js';
 import { sticky } from './sticky.js';
 import type { Strategy } from './types.js';
 
-export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
+/** The built-in strategies; `function` is handled by decide() itself (its answer comes from outside). */
+export const STRATEGIES: Readonly<Record<Exclude<StrategyName, 'function'>, Strategy>> = {
   direct,
   round_robin: roundRobin,
   least_loaded: leastLoaded,

@@ -1,0 +1,382 @@
+/**
+ * Runs tenant functions in V8 isolates (isolated-vm): a separate heap per function version with
+ * its own memory limit, no Node.js API inside, JSON text in and out, and every call executed on
+ * isolated-vm's own threads so the host's event loop keeps serving while a function runs (or
+ * loops). Why isolated-vm and not QuickJS, with the measurements: docs/functions-sandbox.md.
+ *
+ * One warm isolate per (tenant, content hash): created, hardened (prelude.ts), compiled and
+ * linked on the first call, then reused, least recently used first out past `maxWarm`. A warm
+ * call is one `apply` of a string into the isolate and one string back (~60 µs here, see
+ * bench/sandbox.ts). Calls to one isolate are queued on the host so the hard stop below
+ * measures only the call's own run.
+ *
+ * Faults, all reported as a FunctionRun, never thrown:
+ * - over `timeoutMs`: V8 terminates the call ('timeout'); if the isolate does not stop within
+ *   `hardStopGraceMs` more (code V8 cannot interrupt), the isolate is disposed;
+ * - over `memoryMb`: isolated-vm disposes the isolate ('error');
+ * - a throw, a non-JSON answer, a syntax error: 'error' with a one-line reason.
+ * After a timeout or a fatal fault the isolate is dropped; the next call builds a fresh one.
+ */
+import { createHash } from 'node:crypto';
+import ivm from 'isolated-vm';
+import type { FunctionInput, FunctionRun, FunctionVersion, RunOutcome, SandboxLimits } from '../types.js';
+import { FUNCTION_FILENAME, PENDING, preludeSource } from './prelude.js';
+
+export interface SandboxOptions {
+  /** Warm isolates kept, one per (tenant, content hash); least recently used evicted. Default 64. */
+  maxWarm?: number;
+  /** console lines kept per call (the last one says how many more were dropped). Default 50. */
+  maxLogLines?: number;
+  /** Characters per console line (longer ones are cut). Default 500. */
+  maxLogLineLength?: number;
+  /** Characters of JSON a function may answer. Default 1,000,000. */
+  maxOutputChars?: number;
+  /** How long past `timeoutMs` the host waits before disposing an isolate that did not stop. Default 100 ms. */
+  hardStopGraceMs?: number;
+  /** isolated-vm lost control of an isolate (see its README): the isolate is dropped either way. */
+  onCatastrophicError?: (message: string) => void;
+}
+
+export interface SandboxStats {
+  /** Isolates alive now. */
+  warm: number;
+  /** Function modules compiled since the sandbox was created (a warm call compiles nothing). */
+  compiles: number;
+}
+
+export interface Sandbox {
+  /** Never throws for anything the function does: every ending is a FunctionRun. */
+  run(fn: FunctionVersion, input: FunctionInput): Promise<FunctionRun>;
+  stats(): SandboxStats;
+  /** Dispose every isolate; later runs end in 'error'. */
+  close(): Promise<void>;
+}
+
+type CallFn = (json: string, now: number, op: number) => string;
+
+interface Warm {
+  kind: 'warm';
+  key: string;
+  code: string;
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  call: ivm.Reference<CallFn>;
+  /** Calls to one isolate run one after the other. */
+  tail: Promise<void>;
+  busy: number;
+  retired: boolean;
+}
+
+/** A version whose module cannot be built (syntax, imports, no default export, top level threw). */
+interface Broken {
+  kind: 'broken';
+  key: string;
+  code: string;
+  error: string;
+}
+
+type Slot = Warm | Broken;
+
+interface Ending {
+  outcome: RunOutcome;
+  value?: unknown;
+  error?: string;
+  logs: string[];
+}
+
+const MIN_MEMORY_MB = 8;
+
+const TIMED_OUT = /Script execution timed out/;
+/** isolated-vm: `Isolate was disposed during execution due to memory limit`. */
+const OUT_OF_MEMORY = /memory limit/i;
+
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The PRNG seed for Math.random: the first 32 bits of sha256(contentHash). */
+function seedOf(contentHash: string): number {
+  return createHash('sha256').update(contentHash).digest().readInt32BE(0);
+}
+
+/** `Unexpected token ';' [function.js:2:13]` → `SyntaxError: Unexpected token ';' (line 2:13)`. */
+function compileError(e: unknown): string {
+  const raw = messageOf(e);
+  const m = /^(.*) \[[^\]]*:(\d+):(\d+)\]$/s.exec(raw);
+  const name = e instanceof Error ? e.name : 'Error';
+  return m ? `${name}: ${m[1]} (line ${m[2]}:${m[3]})` : `${name}: ${raw}`;
+}
+
+class BuildError extends Error {}
+
+/** Building the isolate failed for a reason other than the code itself (time or memory while loading). */
+function loadFailure(limits: SandboxLimits, e: unknown): Ending {
+  const message = messageOf(e);
+  if (TIMED_OUT.test(message))
+    return { outcome: 'timeout', error: `its module ran longer than ${limits.timeoutMs} ms while loading`, logs: [] };
+  if (OUT_OF_MEMORY.test(message) || /disposed/i.test(message))
+    return { outcome: 'error', error: `exceeded its memory limit of ${limits.memoryMb} MB while loading`, logs: [] };
+  return { outcome: 'error', error: `the sandbox failed: ${message}`, logs: [] };
+}
+
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const maxWarm = Math.max(1, options.maxWarm ?? 64);
+  const grace = options.hardStopGraceMs ?? 100;
+  const prelude = preludeSource({
+    maxLogLines: options.maxLogLines ?? 50,
+    maxLogLineLength: options.maxLogLineLength ?? 500,
+    maxOutputChars: options.maxOutputChars ?? 1_000_000,
+  });
+  /** LRU: Map order is recency (a hit moves its key to the end). */
+  const slots = new Map<string, Promise<Slot>>();
+  const live = new Set<Warm>();
+  let compiles = 0;
+  let closed = false;
+
+  function dispose(w: Warm): void {
+    if (!live.delete(w)) return;
+    try {
+      w.call.release();
+      w.context.release();
+    } catch {
+      // already gone with its isolate
+    }
+    try {
+      if (!w.isolate.isDisposed) w.isolate.dispose();
+    } catch {
+      // disposed concurrently
+    }
+  }
+
+  /** Stop using `w`: forgotten now, disposed once its queued calls are done. */
+  function retire(w: Warm): void {
+    w.retired = true;
+    const current = slots.get(w.key);
+    if (current)
+      void current.then(
+        (s) => s === w && slots.get(w.key) === current && slots.delete(w.key),
+        () => undefined,
+      );
+    if (w.busy === 0) dispose(w);
+  }
+
+  function evictOverflow(): void {
+    for (const [key, slot] of slots) {
+      if (slots.size <= maxWarm) return;
+      slots.delete(key);
+      void slot.then(
+        (s) => s.kind === 'warm' && retire(s),
+        () => undefined,
+      );
+    }
+  }
+
+  async function build(fn: FunctionVersion, key: string, code: string): Promise<Slot> {
+    compiles++;
+    const isolate = new ivm.Isolate({
+      memoryLimit: Math.max(MIN_MEMORY_MB, fn.limits.memoryMb),
+      onCatastrophicError: (message) => {
+        options.onCatastrophicError?.(message);
+        for (const w of live) if (w.isolate === isolate) retire(w);
+      },
+    });
+    try {
+      const context = await isolate.createContext();
+      const script = await isolate.compileScript(prelude, { filename: 'sandbox-prelude.js' });
+      const bind = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<
+        (fn: unknown, seed: number) => CallFn
+      >;
+      script.release();
+      let module: ivm.Module;
+      try {
+        module = await isolate.compileModule(code, { filename: FUNCTION_FILENAME });
+      } catch (e) {
+        throw new BuildError(compileError(e));
+      }
+      const imports = module.dependencySpecifiers;
+      if (imports.length > 0)
+        throw new BuildError(`imports are not available to functions (it imports ${imports.join(', ')})`);
+      await module.instantiate(context, () => {
+        throw new Error('imports are not available to functions');
+      });
+      try {
+        await module.evaluate({ timeout: fn.limits.timeoutMs });
+      } catch (e) {
+        if (TIMED_OUT.test(messageOf(e)) || isolate.isDisposed) throw e;
+        throw new BuildError(`its module threw while loading: ${compileError(e)}`);
+      }
+      let exported: ivm.Reference<unknown>;
+      try {
+        exported = await module.namespace.get('default', { reference: true });
+      } catch (e) {
+        // Its top level awaited something that never settled (no timers exist in the sandbox).
+        throw new BuildError(`its module did not finish loading (${compileError(e)})`);
+      }
+      let call: ivm.Reference<CallFn>;
+      try {
+        call = (await bind.apply(undefined, [exported.derefInto(), seedOf(fn.contentHash)], {
+          result: { reference: true },
+          timeout: 5_000,
+        })) as unknown as ivm.Reference<CallFn>;
+      } catch (e) {
+        throw new BuildError(messageOf(e));
+      }
+      exported.release();
+      bind.release();
+      module.release();
+      const w: Warm = {
+        kind: 'warm',
+        key,
+        code,
+        isolate,
+        context,
+        call,
+        tail: Promise.resolve(),
+        busy: 0,
+        retired: false,
+      };
+      live.add(w);
+      if (closed) retire(w);
+      return w;
+    } catch (e) {
+      if (!isolate.isDisposed) isolate.dispose();
+      if (e instanceof BuildError) return { kind: 'broken', key, code, error: e.message };
+      throw e;
+    }
+  }
+
+  async function slotFor(fn: FunctionVersion, code: string): Promise<Slot> {
+    const key = `${fn.tenantId}\u0000${fn.contentHash}`;
+    const cached = slots.get(key);
+    if (cached) {
+      const slot = await cached.catch(() => undefined);
+      // Same hash, different code: the hash was not what the store computes; never mix them up.
+      if (slot && slot.code === code && !(slot.kind === 'warm' && slot.retired)) {
+        if (slots.get(key) === cached) {
+          slots.delete(key);
+          slots.set(key, cached);
+        }
+        return slot;
+      }
+      if (slots.get(key) === cached) slots.delete(key);
+      if (slot?.kind === 'warm') retire(slot);
+    }
+    const building = build(fn, key, code);
+    slots.set(key, building);
+    evictOverflow();
+    building.catch(() => {
+      if (slots.get(key) === building) slots.delete(key);
+    });
+    return building;
+  }
+
+  /** One call in a warm isolate: run, collect a promise's answer, classify the ending. */
+  async function invoke(w: Warm, json: string, nowMs: number, limits: SandboxLimits): Promise<Ending> {
+    const { timeoutMs, memoryMb } = limits;
+    let timer: NodeJS.Timeout | undefined;
+    const hardStop = new Promise<typeof HARD_STOP>((resolve) => {
+      timer = setTimeout(() => resolve(HARD_STOP), timeoutMs + grace);
+    });
+    try {
+      const first = await Promise.race([w.call.apply(undefined, [json, nowMs, 0], { timeout: timeoutMs }), hardStop]);
+      if (first === HARD_STOP) {
+        retire(w);
+        dispose(w);
+        return { outcome: 'timeout', error: `ran longer than ${timeoutMs} ms (the isolate was stopped)`, logs: [] };
+      }
+      // A promise: the isolate ran its microtasks before the call returned, so it has settled or never will.
+      const text = first === PENDING ? await w.call.apply(undefined, ['', 0, 1], { timeout: timeoutMs }) : first;
+      const answer = JSON.parse(text) as { l: string[]; v?: unknown; e?: string };
+      if (answer.e === undefined) return { outcome: 'ok', value: answer.v, logs: answer.l };
+      const error = /^RangeError: Array buffer allocation failed/.test(answer.e)
+        ? `${answer.e} (over the memory limit of ${memoryMb} MB)`
+        : answer.e;
+      return { outcome: 'error', error, logs: answer.l };
+    } catch (e) {
+      const message = messageOf(e);
+      if (TIMED_OUT.test(message)) {
+        let logs: string[] = [];
+        try {
+          const text = await w.call.apply(undefined, ['', 0, 2], { timeout: 50 });
+          logs = (JSON.parse(text) as { l: string[] }).l;
+        } catch {
+          // no logs then
+        }
+        retire(w);
+        return { outcome: 'timeout', error: `ran longer than ${timeoutMs} ms`, logs };
+      }
+      retire(w);
+      if (w.isolate.isDisposed || OUT_OF_MEMORY.test(message))
+        return { outcome: 'error', error: `exceeded its memory limit of ${memoryMb} MB`, logs: [] };
+      return { outcome: 'error', error: `the sandbox failed: ${message}`, logs: [] };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function runOnce(fn: FunctionVersion, input: FunctionInput): Promise<Ending> {
+    if (closed) return { outcome: 'error', error: 'the sandbox is closed', logs: [] };
+    const code = fn.code;
+    if (fn.runtime === 'remote' || typeof code !== 'string')
+      return { outcome: 'error', error: `${fn.name}@${fn.version} has no code to run in the sandbox`, logs: [] };
+    const nowMs = Date.parse(input.now);
+    if (!Number.isFinite(nowMs))
+      return { outcome: 'error', error: `input.now is not an RFC 3339 time: ${JSON.stringify(input.now)}`, logs: [] };
+    let json: string;
+    try {
+      json = JSON.stringify(input);
+    } catch (e) {
+      return { outcome: 'error', error: `its input is not JSON: ${messageOf(e)}`, logs: [] };
+    }
+    // A call queued behind one that retired the isolate (timeout, memory) moves to a fresh one.
+    for (let attempt = 0; ; attempt++) {
+      if (closed) return { outcome: 'error', error: 'the sandbox is closed', logs: [] };
+      let slot: Slot;
+      try {
+        slot = await slotFor(fn, code);
+      } catch (e) {
+        return loadFailure(fn.limits, e);
+      }
+      if (slot.kind === 'broken') return { outcome: 'error', error: slot.error, logs: [] };
+      const w = slot;
+      w.busy++;
+      const previous = w.tail;
+      let release = () => {};
+      w.tail = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      try {
+        await previous;
+        if (!w.retired) return await invoke(w, json, nowMs, fn.limits);
+        if (attempt >= 2)
+          return { outcome: 'error', error: 'the sandbox failed: its isolate kept being replaced', logs: [] };
+      } finally {
+        release();
+        w.busy--;
+        if (w.retired && w.busy === 0) dispose(w);
+      }
+    }
+  }
+
+  return {
+    async run(fn, input) {
+      const started = performance.now();
+      let ending: Ending;
+      try {
+        ending = await runOnce(fn, input);
+      } catch (e) {
+        ending = { outcome: 'error', error: `the sandbox failed: ${messageOf(e)}`, logs: [] };
+      }
+      return { ...ending, durationMs: round3(performance.now() - started) };
+    },
+    stats: () => ({ warm: live.size, compiles }),
+    async close() {
+      closed = true;
+      const pending = [...slots.values()];
+      slots.clear();
+      await Promise.allSettled(pending);
+      for (const w of [...live]) retire(w);
+    },
+  };
+}
+
+const HARD_STOP = Symbol('hard stop');

@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import { operationRoutes } from './api/operations.js';
 import { apiV1 } from './api/v1/index.js';
 import type { AppConfig } from './config/model.js';
+import type { RoutingDocument } from './config/tenant.js';
+import { createFunctionHost } from './functions/function-host.js';
+import { FunctionRegistry } from './functions/registry.js';
 import { installProblemHandlers } from './http/error-handler.js';
 import { GroupCommitter } from './intake/group-commit.js';
 import { intakeRoutes } from './intake/hook-route.js';
@@ -18,6 +21,8 @@ import { OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
 import { BacklogDrainer } from './pipeline/backlog.js';
 import type { PipelineDeps } from './pipeline/process-event.js';
 import { PipelineWorker, type WorkerOptions } from './pipeline/worker.js';
+import { checkPinnedFunctions } from './policy/pinned-functions.js';
+import { PolicyRegistry } from './policy/registry.js';
 import type { Store } from './store/store.js';
 
 export interface ServerOptions {
@@ -32,6 +37,8 @@ export interface ServerOptions {
   /** `operations` serves only /healthz, /readyz and /metrics (a worker-only node). Default `all`. */
   http?: 'all' | 'operations';
   clock?: () => Date;
+  /** How often every node re-reads the active policy versions besides before each batch (default 5000 ms). */
+  policyRefreshMs?: number;
 }
 
 export interface Server {
@@ -41,6 +48,8 @@ export interface Server {
   outbox: OutboxWorker | null;
   drainer: BacklogDrainer;
   committer: GroupCommitter;
+  /** The active policy version of each tenant, swapped into `config.tenants`. */
+  policies: PolicyRegistry;
   close(): Promise<void>;
 }
 
@@ -48,12 +57,28 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config, store, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const metrics = new Metrics();
-  const now = clock().toISOString();
+  // One registry (immutable versions, cached) and one sandbox per process, shared by API and pipeline.
+  const functionRegistry = new FunctionRegistry(store, { clock });
+  const functionHost = createFunctionHost(functionRegistry);
+  const policies = new PolicyRegistry(store, config, logger.child({ component: 'policy' }));
+  await policies.bootstrap(clock());
   for (const tenant of config.tenants.values()) {
-    await store.recordPolicyVersion(tenant.id, tenant.policy.version, tenant.policyDocument, now);
+    const document = tenant.policyDocument as RoutingDocument;
+    for (const p of await checkPinnedFunctions((t, ref) => functionRegistry.get(t, ref), tenant.id, document)) {
+      // Not fatal: the functions may be uploaded after boot; until then their routes take their fallback.
+      logger.warn({ tenant: tenant.id, at: p.pointer }, p.message);
+    }
   }
 
-  const pipeline: PipelineDeps = { store, config, metrics, log: logger.child({ component: 'pipeline' }), clock };
+  const pipeline: PipelineDeps = {
+    store,
+    config,
+    metrics,
+    log: logger.child({ component: 'pipeline' }),
+    clock,
+    refreshPolicies: () => policies.refresh(),
+    functions: functionHost,
+  };
   const drainer = new BacklogDrainer(pipeline);
   pipeline.onCapacityFreed = (tenantId) => {
     drainer
@@ -97,9 +122,24 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     // One provider of intake's secrets per store, shared with the API's rotation routes.
     secretProviderFor(store, { log: logger.child({ component: 'secrets' }) });
     await app.register(intakeRoutes, { config, committer, metrics, store, clock });
-    await app.register(apiV1, { prefix: '/api/v1', store, config, drainer, clock });
+    await app.register(apiV1, {
+      prefix: '/api/v1',
+      store,
+      config,
+      drainer,
+      clock,
+      policies,
+      functions: functionRegistry,
+      functionHost,
+    });
     app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }
+
+  // Nodes without a worker (and API reads between batches) pick up activations made elsewhere.
+  const policyTimer = setInterval(() => {
+    policies.refresh().catch((e) => logger.error({ err: e }, 'reading the active policy versions failed'));
+  }, options.policyRefreshMs ?? 5_000);
+  policyTimer.unref();
 
   worker?.start();
   outbox?.start();
@@ -110,11 +150,15 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     outbox,
     drainer,
     committer,
+    policies,
     async close() {
+      clearInterval(policyTimer);
       await app.close();
       await committer.flushed();
       await worker?.stop();
       await outbox?.stop();
+      await functionHost.close();
+      await policies.idle();
     },
   };
 }

@@ -304,19 +304,19 @@ for (const kind of STORES) {
       expect(p2).toMatchObject({ items: [{ refId: evs[0]!.id }], next: null });
     });
 
-    it('stores API keys by id and policy versions idempotently', async () => {
+    it('stores API keys by id, with their scopes', async () => {
       const store = await fresh();
       await store.insertApiKey(TENANT, 'key_01', 'ci', 'a'.repeat(64), iso());
+      await store.insertApiKey(TENANT, 'key_03', 'reviewer', 'b'.repeat(64), iso(), ['policy:approve']);
       expect(await store.findApiKey('key_01')).toEqual({
         tenantId: TENANT,
         secretHash: 'a'.repeat(64),
         revoked: false,
+        scopes: [],
       });
+      expect((await store.findApiKey('key_03'))?.scopes).toEqual(['policy:approve']);
       expect(await store.findApiKey('key_02')).toBeUndefined();
-      await store.recordPolicyVersion(TENANT, POLICY_VERSION, { routes: [] }, iso());
-      await store.recordPolicyVersion(TENANT, POLICY_VERSION, { routes: ['changed'] }, iso(1));
-      await store.recordPolicyVersion(OTHER_TENANT, POLICY_VERSION, { routes: [] }, iso());
-      expect(await countRows(store, 'policy_versions')).toBe(1);
+      // Policy versions: test/policy.versions.store.test.ts.
     });
   });
 }

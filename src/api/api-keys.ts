@@ -10,7 +10,13 @@ import type { Store } from '../store/store.js';
 export interface ApiPrincipal {
   tenantId: string;
   keyId: string;
+  /** Extra permissions beyond the tenant's ordinary API (see API_KEY_SCOPES). */
+  scopes: string[];
 }
+
+/** Scopes a key may carry. `policy:approve`: approve policy versions others made (docs/policy-versions.md). */
+export const API_KEY_SCOPES = ['policy:approve'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 const KEY_PATTERN = /^sy_([0-9A-HJKMNP-TV-Z]{26})_([A-Za-z0-9_-]{43})$/;
 
@@ -18,10 +24,17 @@ function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-export async function createApiKey(store: Store, tenantId: string, name: string): Promise<{ id: string; key: string }> {
+export async function createApiKey(
+  store: Store,
+  tenantId: string,
+  name: string,
+  scopes: string[] = [],
+): Promise<{ id: string; key: string }> {
+  const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`unknown scope ${unknown.join(', ')} (known: ${API_KEY_SCOPES.join(', ')})`);
   const id = newId();
   const secret = randomBytes(32).toString('base64url');
-  await store.insertApiKey(tenantId, id, name, hashSecret(secret), new Date().toISOString());
+  await store.insertApiKey(tenantId, id, name, hashSecret(secret), new Date().toISOString(), [...new Set(scopes)]);
   return { id, key: `sy_${id}_${secret}` };
 }
 
@@ -36,6 +49,6 @@ export async function authenticate(store: Store, authorization: string | undefin
   const expected = Buffer.from(row.secretHash, 'hex');
   const actual = Buffer.from(hashSecret(secret), 'hex');
   return expected.length === actual.length && timingSafeEqual(expected, actual)
-    ? { tenantId: row.tenantId, keyId: id }
+    ? { tenantId: row.tenantId, keyId: id, scopes: row.scopes }
     : null;
 }

@@ -38,6 +38,7 @@ export const DecisionSchema = Type.Object(
     explanation: Type.String(),
     candidates: Type.Array(CandidateSchema),
     routesTried: Type.Array(Json),
+    functions: Type.Array(Json),
     supersedesId: Nullable(Type.String()),
     reason: Nullable(Type.String()),
     actor: Nullable(Type.String()),

@@ -2,7 +2,7 @@
 import type { DecisionRow, TaskRow } from '../store/store.js';
 
 export function decisionView(d: DecisionRow) {
-  const detail = d.detail as { candidates?: unknown[]; routesTried?: unknown[] };
+  const detail = d.detail as { candidates?: unknown[]; routesTried?: unknown[]; functions?: unknown[] };
   return {
     id: d.id,
     kind: d.kind,
@@ -17,6 +17,8 @@ export function decisionView(d: DecisionRow) {
     explanation: d.explanation,
     candidates: (detail.candidates ?? []) as { memberId: string; score?: number; excluded?: Record<string, unknown> }[],
     routesTried: (detail.routesTried ?? []) as Record<string, unknown>[],
+    /** Custom function calls: name, version, content hash, duration, outcome, fallback. */
+    functions: (detail.functions ?? []) as Record<string, unknown>[],
     supersedesId: d.supersedesId,
     reason: d.reason,
     actor: d.actor,

@@ -1,13 +1,18 @@
 /** Admin commands that work on the store directly: keys, audit verification, migrations. */
-import { createApiKey } from '../api/api-keys.js';
+import { API_KEY_SCOPES, createApiKey } from '../api/api-keys.js';
 import { describeAuditProblem, verifyTenantAudit } from '../audit/verify-store.js';
 import { openStore } from '../store/open-store.js';
+import { fail } from './options.js';
 
-export async function keysCreate(o: { db: string; tenant: string; name: string }): Promise<void> {
+export async function keysCreate(o: { db: string; tenant: string; name: string; scope?: string[] }): Promise<void> {
+  const scopes = o.scope ?? [];
+  const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
+  if (unknown.length) fail(`unknown scope ${unknown.join(', ')} (known: ${API_KEY_SCOPES.join(', ')})`, 2);
   const store = await openStore(o.db);
   try {
-    const { id, key } = await createApiKey(store, o.tenant, o.name);
-    process.stderr.write(`Created API key ${id} for tenant ${o.tenant}. It is shown once; store it now.\n`);
+    const { id, key } = await createApiKey(store, o.tenant, o.name, scopes);
+    const scoped = scopes.length ? ` with scope ${scopes.join(', ')}` : '';
+    process.stderr.write(`Created API key ${id} for tenant ${o.tenant}${scoped}. It is shown once; store it now.\n`);
     process.stdout.write(`${key}\n`);
   } finally {
     await store.close();

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-/** switchyard serve | send | tasks | keys create | audit verify | secrets rotate|list | dead-letters | migrate */
+/** switchyard serve | send | tasks | keys create | audit verify | secrets rotate|list | dead-letters | functions | apply | policy | simulate | replay | migrate */
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { auditVerify, keysCreate, migrate } from './admin.js';
 import { deadLettersDiscard, deadLettersList, deadLettersRetry } from './dead-letters.js';
+import { functionsDiff, functionsList, functionsPush, functionsTest, functionsVersions } from './functions.js';
 import { DEFAULTS } from './options.js';
+import { apply, policyActivate, policyActivations, policyApprove, policyShow, policyVersions } from './policy.js';
+import { policyDiff, replay, simulate } from './policy-analysis.js';
 import { secretsList, secretsRotate } from './secrets.js';
 import { send } from './send.js';
 import { serve } from './serve.js';
@@ -57,6 +60,12 @@ keys
   .description('Create an API key for one tenant; prints it once')
   .requiredOption('--tenant <id>', 'tenant the key belongs to')
   .option('--name <name>', 'a label for the key', 'cli')
+  .option(
+    '--scope <scope>',
+    'an extra permission (repeatable): policy:approve lets the key approve policy versions others made',
+    (value: string, all: string[]) => [...all, value],
+    [] as string[],
+  )
   .addOption(dbOption())
   .action(keysCreate);
 
@@ -111,6 +120,144 @@ deadLetters
   .option('--tenant <id>', 'tenant (default: the dead letter’s own)')
   .addOption(dbOption())
   .action(deadLettersDiscard);
+
+const functions = program
+  .command('functions')
+  .description('Custom functions: immutable versions (authored `cli:<os user>`)');
+const functionTarget = (c: Command) => c.requiredOption('--tenant <id>', 'tenant').addOption(dbOption());
+functionTarget(
+  functions
+    .command('push [file]')
+    .description(
+      'Upload a version from a .js/.mjs/.ts file (or --manifest); prints name@version, or a new remote secret once',
+    ),
+)
+  .option('--name <name>', 'function name (lowercase letters, digits, -)')
+  .addOption(new Option('--kind <kind>', 'what it answers').choices(['decide', 'score', 'transform', 'match']))
+  .option(
+    '--manifest <file>',
+    'YAML with name, kind, runtime, remote, fields, outputSchema, limits, message, sourceFile',
+  )
+  .option('--fields-task <list>', 'Task fields it may read, comma-separated (transform: payload or payload.<path>)')
+  .option('--fields-member <list>', 'candidate fields it may read, comma-separated (id is always passed)')
+  .option('--timeout-ms <n>', 'wall-clock budget per call, 1..1000 (default 50)')
+  .option('--memory-mb <n>', 'heap limit, 8..128 (default 32)')
+  .option('--message <text>', 'why this version')
+  .option('--json', 'JSON output')
+  .action(functionsPush);
+functionTarget(functions.command('list').description('Each function with its latest version'))
+  .option('--json', 'JSON output')
+  .action(functionsList);
+functionTarget(functions.command('versions <name>').description('The versions of a function, newest first'))
+  .option('--json', 'JSON output')
+  .action(functionsVersions);
+functionTarget(
+  functions
+    .command('diff <name> <a> <b>')
+    .description('What changed from version a to b: manifest fields, then the source'),
+).action(functionsDiff);
+functionTarget(
+  functions
+    .command('test <name> <version>')
+    .description('Call a version on a sample input as a decision would; exits 1 unless the outcome is ok'),
+)
+  .requiredOption('--input <file>', 'JSON sample: { task, candidates, payload, now }')
+  .action(functionsTest);
+
+program
+  .command('apply')
+  .description(
+    'Record the config file’s policy, members and teams as a new policy version of each tenant (docs/policy-versions.md)',
+  )
+  .addOption(configOption())
+  .addOption(dbOption())
+  .option('--tenant <id>', 'only this tenant (default: every tenant in the file)')
+  .option('--message <text>', 'why; kept with the version')
+  .option('--activate', 'activate it too (refused while it is pending review)')
+  .action(apply);
+
+const policy = program
+  .command('policy')
+  .description(
+    'Policy versions: list, show, activate (rollback = activating an earlier one). Approval needs a key with ' +
+      'scope policy:approve that did not create the version, so it goes through the API (`policy approve`).',
+  );
+const policyTarget = (c: Command) => c.requiredOption('--tenant <id>', 'tenant').addOption(dbOption());
+policyTarget(policy.command('versions').description('Versions, newest first; * marks the active one'))
+  .option('--limit <n>', 'how many', '20')
+  .option('--json', 'JSON output')
+  .action(policyVersions);
+policyTarget(
+  policy.command('show <version>').description('One version (pv_… id, number or "active") with its document'),
+)
+  .option('--json', 'JSON output')
+  .action(policyShow);
+policyTarget(
+  policy
+    .command('activate <version>')
+    .description('Make a version the active one (a pending version must be approved first); audited as cli:<user>'),
+)
+  .option('--reason <text>', 'why; kept in the audit trail')
+  .action(policyActivate);
+policyTarget(policy.command('activations').description('Every change of the active version, newest first'))
+  .option('--limit <n>', 'how many', '20')
+  .option('--json', 'JSON output')
+  .action(policyActivations);
+policy
+  .command('approve <version>')
+  .description(
+    'Approve a pending version through the running server’s API, with a key that has scope policy:approve and did not create it',
+  )
+  .addOption(new Option('--url <url>', 'server base URL (env SWITCHYARD_URL)').default(DEFAULTS.url))
+  .option('--key <key>', 'the approving API key (default: env SWITCHYARD_API_KEY)')
+  .action(policyApprove);
+
+// Policy analysis (src/cli/policy-analysis.ts): `policy diff` joins the `policy` group, wherever it is declared.
+const policyGroup = program.commands.find((c) => c.name() === 'policy') ?? program.command('policy');
+policyGroup
+  .command('diff <a> <b>')
+  .description('What changed between two policy versions (pv_… id, number, "active" or a config file)')
+  .option('--tenant <id>', 'tenant (default: the only one with policy versions)')
+  .option('--json', 'JSON output')
+  .addOption(dbOption())
+  .action(policyDiff);
+program
+  .command('simulate')
+  .description(
+    'What the config’s policy would decide for recorded decisions (--from) or event files (--events), compared ' +
+      'with what was decided; exits 1 on --fail-on-change or over --max-changed. Writes nothing.',
+  )
+  .addOption(configOption())
+  .option('--tenant <id>', 'tenant (default: the first in the config)')
+  .option(
+    '--events <dir>',
+    'JSON files: a Task, { task, snapshot?, now? }, { fixtures: [...] } or a raw source payload',
+  )
+  .option('--from <url>', 'a database whose recorded decisions are the "before" (sqlite:PATH or postgres://…)')
+  .option('--since <time>', 'with --from: decisions made at or after (RFC 3339)')
+  .option('--until <time>', 'with --from: decisions made before (RFC 3339)')
+  .option('--limit <n>', 'with --from: at most this many decisions (default 10000)')
+  .option('--now <time>', 'with --events: the time events are decided at (default: now)')
+  .option(
+    '--integration <id>',
+    'with --events: normalize raw payloads with this integration (default: the first with a transform)',
+  )
+  .option('--baseline <file>', 'with --events: a previous --json output to compare with')
+  .option('--changed-only', 'list only changed events (totals still count all)')
+  .option('--json', 'JSON output (the same report as the API)')
+  .option('--fail-on-change', 'exit 1 when any decision would change')
+  .option('--max-changed <pct>', 'exit 1 when more than this percentage of decisions would change')
+  .action(simulate);
+program
+  .command('replay')
+  .description('Decide every recorded decision again from what it recorded; exits 1 on any mismatch')
+  .option('--verify', 'compare the replayed decisions and input hashes with the recorded ones (required)')
+  .option('--tenant <id>', 'only this tenant')
+  .option('--since <time>', 'only decisions made at or after (RFC 3339)')
+  .option('--limit <n>', 'at most this many decisions per tenant')
+  .option('--json', 'JSON output')
+  .addOption(dbOption())
+  .action(replay);
 
 program.command('migrate').description('Bring the database schema up to date').addOption(dbOption()).action(migrate);
 

@@ -1,5 +1,5 @@
 /** Config file shapes → the roster and routes decide() works with, every default filled in. */
-import type { Condition, Member, Route, Team } from '../core/index.js';
+import type { Condition, FunctionRef, Member, Route, Team } from '../core/index.js';
 import type { MemberFile, RouteFile, TeamFile } from './schema.js';
 
 /** A skill listed without a level counts as level 3 (competent). */
@@ -44,10 +44,21 @@ export function buildTeam(x: TeamFile): Team {
 }
 
 export function buildRoute(r: RouteFile): Route {
-  const { skills, when, ...rest } = r;
+  const { skills, when, match, function: fn, score, onFunctionError, ...rest } = r;
   return {
     ...rest,
     ...(when !== undefined ? { when: when as Condition } : {}),
+    ...(match ? { match: parseFunctionRef(match) } : {}),
+    ...(fn ? { function: parseFunctionRef(fn) } : {}),
+    ...(score ? { score: parseFunctionRef(score) } : {}),
+    ...(onFunctionError !== undefined
+      ? {
+          onFunctionError:
+            typeof onFunctionError === 'string'
+              ? { action: onFunctionError }
+              : { action: 'queue' as const, queue: onFunctionError.queue },
+        }
+      : {}),
     ...(skills
       ? {
           skills: {
@@ -59,4 +70,10 @@ export function buildRoute(r: RouteFile): Route {
         }
       : {}),
   };
+}
+
+/** `name@version` (already checked against FUNCTION_REF_PATTERN by the schema). */
+export function parseFunctionRef(ref: string): FunctionRef {
+  const at = ref.lastIndexOf('@');
+  return { name: ref.slice(0, at), version: Number(ref.slice(at + 1)) };
 }

@@ -41,6 +41,9 @@ export function checkRoutes(
         break;
       case 'sticky':
         break;
+      case 'function':
+        if (!r.function) problem('strategy', 'strategy function needs function: name@version (a decide function)');
+        break;
       default:
         if (!pool) problem('strategy', `${r.strategy} needs candidates: list teams or members`);
     }
@@ -53,6 +56,12 @@ export function checkRoutes(
       else if (!team) problem('hoursTeam', `unknown team "${hoursTeam}"`);
       else if (!team.businessHours) problem('during', `team "${hoursTeam}" has no businessHours`);
     }
+    if (r.function && r.strategy !== 'function')
+      problem('function', 'function: is the decide function of strategy function; use score: or match: here');
+    if (r.score && r.strategy !== 'least_loaded' && r.strategy !== 'skills')
+      problem('score', 'score: ranks the candidates of least_loaded or skills routes');
+    if (r.onFunctionError !== undefined && !r.match && !r.function && !r.score)
+      problem('onFunctionError', 'onFunctionError needs a function on the route (match, function or score)');
     if (r.escalateTo && r.queueIfNoneEligible)
       problem('escalateTo', 'choose escalateTo or queueIfNoneEligible, not both');
     if (r.when !== undefined) {

@@ -86,11 +86,11 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   return { source, tenants };
 }
 
-function pointer(path: Path): string {
+export function pointer(path: Path): string {
   return path.map((p) => `/${String(p).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
-function schemaProblem(e: ErrorObject, problem: (path: Path, message: string) => ConfigProblem): ConfigProblem {
+export function schemaProblem(e: ErrorObject, problem: (path: Path, message: string) => ConfigProblem): ConfigProblem {
   const path: Path = e.instancePath
     .split('/')
     .slice(1)
@@ -119,7 +119,7 @@ function schemaProblem(e: ErrorObject, problem: (path: Path, message: string) =>
  * helps: when the value got past a branch's type check and failed deeper (a bad expiresAt
  * inside the object form), those deeper errors; otherwise the one anyOf error.
  */
-function simplifyUnionErrors(errors: ErrorObject[]): ErrorObject[] {
+export function simplifyUnionErrors(errors: ErrorObject[]): ErrorObject[] {
   const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const kept = errors.filter((e) => e.keyword === 'anyOf' || !unionPaths.has(e.instancePath));
   return kept.filter(

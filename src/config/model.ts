@@ -1,6 +1,5 @@
 /** The config as the running server uses it: validated, env references resolved, policy compiled. */
-import type { Expression } from 'jsonata';
-import type { CompiledPolicy, Policy, Roster } from '../core/index.js';
+import type { CompiledPolicy, FunctionRef, Policy, Roster } from '../core/index.js';
 import type { JiraFieldMap } from './jira-fields.js';
 
 export interface SigningSecret {
@@ -20,12 +19,19 @@ export interface Integration {
   secrets: SigningSecret[];
   /** Dot path into the payload used as the dedupe key; undefined = the `webhook-id` header. */
   dedupePath?: string[];
-  /** Compiled JSONata transform; undefined = the payload already is a Task. */
-  transform?: Expression;
+  /** Compiled JSONata transform (or a transform function's adapter); undefined = the payload already is a Task. */
+  transform?: PayloadTransform;
+  /** A `transform` custom function pinned instead of JSONata (`transformFunction: name@version`). */
+  transformFunction?: FunctionRef;
   /** Source text of the transform, kept for display and for hashing. */
   transformSource?: string;
   /** jira: which Jira field fills which Task field, over the built-in mapping. */
   fields?: JiraFieldMap;
+}
+
+/** Payload → Task fields: a compiled JSONata expression has exactly this shape. */
+export interface PayloadTransform {
+  evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
 }
 
 /** Where decisions are announced (tenant `notify:`), defaults filled in; tokens never logged. */
@@ -45,6 +51,8 @@ export interface Tenant {
   /** The policy and roster as declared, stored with its version so old decisions stay replayable. */
   policyDocument: unknown;
   notify?: NotifyConfig;
+  /** `policyReview.required`: new policy versions need another key's approval before activation. */
+  policyReview?: { required: boolean };
 }
 
 export interface AppConfig {

@@ -22,6 +22,13 @@ export const SecretSchema = Type.Union(
   { description: 'a whsec_… string, or { value, expiresAt }' },
 );
 
+/** A custom function pinned to one version: `name@version`. */
+export const FUNCTION_REF_PATTERN = '^[a-z][a-z0-9-]{0,62}@[1-9][0-9]{0,8}$';
+const FunctionRefString = Type.String({
+  pattern: FUNCTION_REF_PATTERN,
+  description: 'a custom function: name@version',
+});
+
 export const IntegrationSchema = Type.Object(
   {
     id: Id,
@@ -38,6 +45,7 @@ export const IntegrationSchema = Type.Object(
       ),
     ),
     transform: Type.Optional(Type.String({ minLength: 1, description: 'JSONata: payload → Task' })),
+    transformFunction: Type.Optional(FunctionRefString),
     // Names and ids are checked in tenant.ts, which can say which names are allowed.
     fields: Type.Optional(
       Type.Record(Type.String(), Type.String({ minLength: 1 }), {
@@ -150,7 +158,15 @@ export const TeamSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const STRATEGY_NAMES = ['direct', 'round_robin', 'least_loaded', 'skills', 'on_call', 'sticky'] as const;
+export const STRATEGY_NAMES = [
+  'direct',
+  'round_robin',
+  'least_loaded',
+  'skills',
+  'on_call',
+  'sticky',
+  'function',
+] as const;
 
 export const RouteSchema = Type.Object(
   {
@@ -194,6 +210,15 @@ export const RouteSchema = Type.Object(
     boost: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
     queueIfNoneEligible: Type.Optional(Id),
     escalateTo: Type.Optional(Id),
+    match: Type.Optional(FunctionRefString),
+    function: Type.Optional(FunctionRefString),
+    score: Type.Optional(FunctionRefString),
+    onFunctionError: Type.Optional(
+      Type.Union([
+        Type.Unsafe<'next_route' | 'config'>({ type: 'string', enum: ['next_route', 'config'] }),
+        Type.Object({ queue: Id }, { additionalProperties: false }),
+      ]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -241,6 +266,17 @@ export const TenantSchema = Type.Object(
     teams: Type.Optional(Type.Array(TeamSchema)),
     policy: PolicySchema,
     notify: Type.Optional(NotifySchema),
+    policyReview: Type.Optional(
+      Type.Object(
+        {
+          required: Type.Boolean({
+            description:
+              'new policy versions wait (pending) until a key with scope policy:approve, not the author, approves them',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

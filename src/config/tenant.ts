@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
 import { canonicalJson, compilePolicy, type Member, type Policy, type Roster, type Team } from '../core/index.js';
-import { buildMember, buildRoute, buildTeam } from './build-roster.js';
+import { buildMember, buildRoute, buildTeam, parseFunctionRef } from './build-roster.js';
 import { checkMembers, checkTeams } from './check-roster.js';
 import { checkRoutes } from './check-routes.js';
 import { JIRA_FIELD_ID, JIRA_MAPPABLE_FIELDS, type JiraFieldMap } from './jira-fields.js';
@@ -12,31 +12,37 @@ import type { IntegrationFile, NotifyFile, TenantFile } from './schema.js';
 type Problem = [(string | number)[], string];
 
 export function checkTenant(t: TenantFile): Problem[] {
-  const problems: Problem[] = [];
-  const duplicates = (items: { id?: string; name?: string }[], key: 'id' | 'name', where: string) => {
-    const seen = new Set<string>();
-    items.forEach((item, i) => {
-      const v = item[key] as string;
-      if (seen.has(v)) problems.push([[where, i, key], `duplicate ${key} "${v}"`]);
-      seen.add(v);
-    });
-  };
-  duplicates(t.members, 'id', 'members');
-  duplicates(t.integrations, 'id', 'integrations');
-  duplicates(t.teams ?? [], 'id', 'teams');
-  duplicates(t.policy.routes, 'name', 'routes');
-
-  const members = new Set(t.members.map((m) => m.id));
-  const teams = new Map((t.teams ?? []).map((x) => [x.id, x]));
-  problems.push(
-    ...checkMembers(t.members),
-    ...checkTeams(t.teams ?? [], members),
-    ...checkRoutes(t.policy.routes, members, teams),
-  );
+  const problems = checkRouting({ policy: t.policy, members: t.members, teams: t.teams ?? [] });
+  problems.push(...duplicates(t.integrations, 'id', ['integrations']));
   t.integrations.forEach((integ, i) => {
     problems.push(...checkIntegration(integ).map(([p, m]): Problem => [['integrations', i, ...p], m]));
   });
   problems.push(...checkNotify(t.notify));
+  return problems;
+}
+
+/** The semantic checks of a routing document (policy, members, teams), paths relative to it. */
+export function checkRouting(d: RoutingDocument): Problem[] {
+  const members = new Set(d.members.map((m) => m.id));
+  const teams = new Map(d.teams.map((x) => [x.id, x]));
+  return [
+    ...duplicates(d.members, 'id', ['members']),
+    ...duplicates(d.teams, 'id', ['teams']),
+    ...duplicates(d.policy.routes, 'name', ['policy', 'routes']),
+    ...checkMembers(d.members),
+    ...checkTeams(d.teams, members),
+    ...checkRoutes(d.policy.routes, members, teams),
+  ];
+}
+
+function duplicates(items: { id?: string; name?: string }[], key: 'id' | 'name', where: string[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const v = item[key] as string;
+    if (seen.has(v)) problems.push([[...where, i, key], `duplicate ${key} "${v}"`]);
+    seen.add(v);
+  });
   return problems;
 }
 
@@ -87,6 +93,9 @@ function checkIntegration(integ: IntegrationFile): Problem[] {
     problems.push([['dedupe'], `dedupe is for generic integrations; ${integ.type} deliveries carry their own id`]);
   }
   problems.push(...checkJiraFields(integ));
+  if (integ.transform !== undefined && integ.transformFunction !== undefined) {
+    problems.push([['transformFunction'], 'choose transform (JSONata) or transformFunction, not both']);
+  }
   if (integ.transform !== undefined) {
     try {
       jsonata(integ.transform);
@@ -127,27 +136,43 @@ function decodeSecret(value: string): Buffer {
 }
 
 export function buildTenant(t: TenantFile): Tenant {
-  const members = new Map<string, Member>(t.members.map((m) => [m.id, buildMember(m)]));
-  const teams = new Map<string, Team>((t.teams ?? []).map((x) => [x.id, buildTeam(x)]));
-  const roster: Roster = { members, teams };
-  const policyDocument = { policy: t.policy, members: t.members, teams: t.teams ?? [] };
-  const version = `pv_${createHash('sha256').update(canonicalJson(policyDocument)).digest('hex').slice(0, 16)}`;
-  const policy: Policy = {
-    version,
-    fallbackQueue: t.policy.fallbackQueue,
-    routes: t.policy.routes.map(buildRoute),
-  };
+  const routing = buildRouting({ policy: t.policy, members: t.members, teams: t.teams ?? [] });
   const integrations = new Map<string, Integration>(t.integrations.map((i) => [i.id, buildIntegration(i)]));
   return {
     id: t.id,
     name: t.name ?? t.id,
     integrations,
-    roster,
-    policy,
-    compiled: compilePolicy(policy, roster),
-    policyDocument,
+    ...routing,
     ...(t.notify ? { notify: buildNotify(t.notify) } : {}),
+    ...(t.policyReview ? { policyReview: { required: t.policyReview.required } } : {}),
   };
+}
+
+/** What a policy version holds: the policy and the roster it routes to, as declared. */
+export interface RoutingDocument {
+  policy: TenantFile['policy'];
+  members: TenantFile['members'];
+  teams: NonNullable<TenantFile['teams']>;
+}
+
+/** The version id of a routing document: `pv_` + 16 hex of its canonical JSON's SHA-256. */
+export function policyVersionOf(document: RoutingDocument): string {
+  return `pv_${createHash('sha256').update(canonicalJson(document)).digest('hex').slice(0, 16)}`;
+}
+
+/** Roster, policy and compiled policy from a (validated) routing document. */
+export function buildRouting(
+  document: RoutingDocument,
+): Pick<Tenant, 'roster' | 'policy' | 'compiled' | 'policyDocument'> {
+  const members = new Map<string, Member>(document.members.map((m) => [m.id, buildMember(m)]));
+  const teams = new Map<string, Team>(document.teams.map((x) => [x.id, buildTeam(x)]));
+  const roster: Roster = { members, teams };
+  const policy: Policy = {
+    version: policyVersionOf(document),
+    fallbackQueue: document.policy.fallbackQueue,
+    routes: document.policy.routes.map(buildRoute),
+  };
+  return { roster, policy, compiled: compilePolicy(policy, roster), policyDocument: document };
 }
 
 function buildIntegration(i: IntegrationFile): Integration {
@@ -164,6 +189,7 @@ function buildIntegration(i: IntegrationFile): Integration {
     secrets,
     dedupePath: i.dedupe?.path.split('.'),
     transform: i.transform ? jsonata(i.transform) : undefined,
+    ...(i.transformFunction ? { transformFunction: parseFunctionRef(i.transformFunction) } : {}),
     transformSource: i.transform,
     ...(i.fields ? { fields: i.fields as JiraFieldMap } : {}),
   };

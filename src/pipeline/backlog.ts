@@ -39,6 +39,7 @@ async function redecide(deps: PipelineDeps, w: PipelineWrites, tenant: Tenant, q
     trigger: 'backlog',
     metrics: deps.metrics,
     integration: queued.integration,
+    ...(deps.functions ? { functions: { host: deps.functions } } : {}),
   });
   if (record.decision.outcome !== 'assigned') return false;
   try {

@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { Tenant } from '../config/model.js';
 import { canonicalJson, type Decision, decide, type Snapshot, type Task } from '../core/index.js';
+import { decideWithFunctions } from '../functions/decide-with-functions.js';
+import type { FunctionHost } from '../functions/function-host.js';
+import type { FunctionCallRecord } from '../functions/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { newId } from '../store/ids.js';
 import type { DecisionCommit, PipelineWrites } from '../store/store.js';
@@ -26,11 +29,17 @@ export async function makeDecision(
     metrics: Metrics;
     /** The integration id the task came from: decides whether Jira or GitHub is told. */
     integration?: string;
+    /** Runs the policy's custom functions; `known` = calls made ahead of the transaction. */
+    functions?: { host: FunctionHost; known?: readonly FunctionCallRecord[] };
+    /** The integration's transform function call that made the Task, listed first among the calls. */
+    transformCalls?: readonly FunctionCallRecord[];
   },
 ): Promise<DecisionRecord> {
   const snapshot = await snapshotFor(w, tenant, task, now);
   const started = performance.now();
-  const decision = decide(task, snapshot, tenant.compiled, now);
+  const decided = await decideFor(tenant, task, snapshot, now, context.functions);
+  const { decision } = decided;
+  const calls = [...(context.transformCalls ?? []), ...decided.calls];
   context.metrics.decideDuration.observe((performance.now() - started) / 1000);
   const ids = { taskId: context.taskId ?? newId(), decisionId: newId() };
   const hash = inputHash(task, snapshot, decision.policyVersion, now);
@@ -40,6 +49,7 @@ export async function makeDecision(
     decision,
     snapshot,
     inputHash: hash,
+    ...(calls.length ? { functionCalls: calls as unknown as Record<string, unknown>[] } : {}),
     ...capacityChecks(tenant, task, decision, snapshot),
     outbox: sideEffectsOf(decision, task, ids, tenant, context.integration),
     audit: {
@@ -57,13 +67,37 @@ export async function makeDecision(
         strategy: decision.strategy,
         escalated: decision.escalated ?? false,
         policyVersion: decision.policyVersion,
-        functionVersions: [],
+        functionVersions: calls.map((c) => ({
+          name: c.name,
+          version: c.version,
+          contentHash: c.contentHash,
+          outcome: c.outcome,
+          durationMs: c.durationMs,
+          ...(c.fallback ? { fallback: c.fallback } : {}),
+        })),
         candidates: decision.candidates,
         inputHash: hash,
       },
     },
     now: now.toISOString(),
   };
+}
+
+/** decide(), through the function host when the policy pins custom functions. */
+export async function decideFor(
+  tenant: Tenant,
+  task: Task,
+  snapshot: Snapshot,
+  now: Date,
+  functions: { host: FunctionHost; known?: readonly FunctionCallRecord[] } | undefined,
+): Promise<{ decision: Decision; calls: FunctionCallRecord[] }> {
+  if (!tenant.compiled.hasFunctions) return { decision: decide(task, snapshot, tenant.compiled, now), calls: [] };
+  if (!functions) throw new Error(`tenant ${tenant.id} pins custom functions but no function host is configured`);
+  return decideWithFunctions(task, snapshot, tenant.compiled, now, {
+    tenantId: tenant.id,
+    host: functions.host,
+    ...(functions.known ? { known: functions.known } : {}),
+  });
 }
 
 /** Everything decide() reads: store state, schedule state at `now`, related tasks' assignees. */

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { AppConfig, Tenant } from '../config/model.js';
 import type { Decision, Task } from '../core/index.js';
+import type { FunctionHost } from '../functions/function-host.js';
+import { functionTransform } from '../functions/transform-function.js';
+import type { FunctionCallRecord } from '../functions/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type ClaimedEvent, CommitConflict, LeaseLost, type PipelineWrites, type Store } from '../store/store.js';
-import { makeDecision } from './make-decision.js';
+import { decideFor, makeDecision, snapshotFor } from './make-decision.js';
 import { normalize } from './normalize.js';
 import type { SourceAction } from './sources/types.js';
 
@@ -24,10 +27,18 @@ export interface PipelineDeps {
   clock: () => Date;
   /** Called after a batch in which a source closed or reassigned tasks (the server drains the backlog). */
   onCapacityFreed?: (tenantId: string) => void;
+  /**
+   * Brings `config.tenants` up to the active policy versions (src/policy/registry.ts). The
+   * worker calls it before routing each claimed batch, so an activation on any node applies to
+   * the next events everywhere.
+   */
+  refreshPolicies?: () => Promise<void>;
+  /** Looks up and runs tenants' custom functions (src/functions). */
+  functions?: FunctionHost;
 }
 
 type Prepared =
-  | { event: ClaimedEvent; tenant: Tenant; action: SourceAction }
+  | { event: ClaimedEvent; tenant: Tenant; action: SourceAction; calls?: FunctionCallRecord[] }
   | { event: ClaimedEvent; deadReason: string };
 
 type Outcome =
@@ -70,13 +81,43 @@ async function prepare(deps: PipelineDeps, event: ClaimedEvent): Promise<Prepare
   if (!tenant || !integration) {
     return { event, deadReason: `integration "${event.integration}" is no longer configured for this tenant` };
   }
+  const transformCalls: FunctionCallRecord[] = [];
+  let source = integration;
+  if (integration.transformFunction) {
+    if (!deps.functions) return { event, deadReason: 'transform functions need a function host; none is configured' };
+    const transform = functionTransform(deps.functions, tenant.id, integration.transformFunction, deps.clock(), (c) =>
+      transformCalls.push(c),
+    );
+    source = { ...integration, transform };
+  }
   const normalized = await normalize({
-    integration,
+    integration: source,
     payload: JSON.parse(event.body),
     meta: event.meta,
     roster: tenant.roster,
   });
-  return normalized.ok ? { event, tenant, action: normalized.action } : { event, deadReason: normalized.reason };
+  if (!normalized.ok) return { event, deadReason: normalized.reason };
+  const ahead = await callFunctionsAhead(deps, tenant, normalized.action);
+  const calls = [...transformCalls, ...(ahead.calls ?? [])];
+  return { event, tenant, action: normalized.action, ...(calls.length ? { calls } : {}) };
+}
+
+/**
+ * Custom functions run before the batch transaction, on a snapshot read outside it, so a slow
+ * remote function never holds the store's write lock. Inside the transaction the decision is
+ * made again on the fresh snapshot and reuses each call whose input is unchanged; only a call
+ * whose input moved (say, a candidate's load changed meanwhile) runs again there.
+ */
+async function callFunctionsAhead(
+  deps: PipelineDeps,
+  tenant: Tenant,
+  action: SourceAction,
+): Promise<{ calls?: FunctionCallRecord[] }> {
+  if (action.kind !== 'upsert' || !tenant.compiled.hasFunctions || !deps.functions) return {};
+  const now = deps.clock();
+  const snapshot = await snapshotFor(deps.store, tenant, action.task, now);
+  const { calls } = await decideFor(tenant, action.task, snapshot, now, { host: deps.functions });
+  return { calls };
 }
 
 async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared): Promise<Outcome> {
@@ -86,7 +127,7 @@ async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared): Promi
       await w.deadLetterEvent(event, p.deadReason, deps.clock().toISOString());
       return { kind: 'dead', event, reason: p.deadReason };
     }
-    return await act(deps, w, event, p.tenant, p.action);
+    return await act(deps, w, event, p.tenant, p.action, p.calls);
   } catch (e) {
     if (e instanceof LeaseLost) return { kind: 'lease_lost', event };
     return { kind: 'failed', event, error: e };
@@ -100,19 +141,20 @@ async function act(
   event: ClaimedEvent,
   tenant: Tenant,
   action: SourceAction,
+  calls: FunctionCallRecord[] | undefined,
 ): Promise<Outcome> {
   const now = deps.clock().toISOString();
   const actor = `${event.integration}:${action.kind}`;
   switch (action.kind) {
     case 'upsert':
-      return route(deps, w, event, tenant, action.task);
+      return route(deps, w, event, tenant, action.task, calls);
     case 'ignore':
       await w.ignoreEvent(event, action.reason, now);
       return { kind: 'ignored', event, reason: action.reason };
     case 'reopen': {
       const existing = await w.findTaskByExternalId(event.tenantId, action.task.externalId);
       if (!existing || !['closed', 'cancelled'].includes(existing.status))
-        return route(deps, w, event, tenant, action.task);
+        return route(deps, w, event, tenant, action.task, calls);
       const done = await w.closeFromEvent(
         event,
         { externalId: action.task.externalId, how: 'reopen', actor, reason: action.reason },
@@ -143,6 +185,7 @@ async function route(
   event: ClaimedEvent,
   tenant: Tenant,
   task: Task,
+  known: FunctionCallRecord[] | undefined,
 ): Promise<Outcome> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const existing = await w.findTaskByExternalId(event.tenantId, task.externalId);
@@ -155,6 +198,10 @@ async function route(
       trigger: 'event',
       metrics: deps.metrics,
       integration: event.integration,
+      ...(deps.functions ? { functions: { host: deps.functions, ...(known ? { known } : {}) } } : {}),
+      ...(known?.some((c) => c.step === 'transform')
+        ? { transformCalls: known.filter((c) => c.step === 'transform') }
+        : {}),
     });
     const decision = record.decision;
     try {

@@ -2,11 +2,15 @@
  * The schedule part of a snapshot: who is on call, which teams are open, who is off hours or
  * on leave, each team's local clock. Computed from the config at `now` by the pure functions
  * in core/schedule, to the second, and cached per tenant for that second: at hundreds of
- * events per second the zone arithmetic would otherwise dominate decide().
+ * events per second the zone arithmetic would otherwise dominate decide(). The pipeline's
+ * snapshots hold only the part the tenant's policy can read (core/snapshot-reads.ts): it is
+ * stored with every decision, and for a tenant with twelve teams whose routes use four it measured
+ * 2,973 → 751 bytes per snapshot (bench/snapshot-size.ts --teams 12; docs/simulate-and-replay.md).
  */
 import type { Tenant } from '../config/model.js';
 import type { Snapshot } from '../core/index.js';
 import { isBusinessOpen, isOnLeave, isWithinHours, localClock, onCallAt } from '../core/schedule/index.js';
+import { type ScheduleReads, scheduleReads } from '../core/snapshot-reads.js';
 
 export type ScheduleState = Pick<Snapshot, 'onCall' | 'teamOpen' | 'clocks' | 'offHours' | 'onLeave'>;
 
@@ -16,24 +20,30 @@ export function scheduleState(tenant: Tenant, now: Date): ScheduleState {
   const second = Math.floor(now.getTime() / 1000);
   const hit = cache.get(tenant);
   if (hit && hit.second === second) return hit.state;
-  const state = computeScheduleState(tenant, new Date(second * 1000));
+  const state = computeScheduleState(tenant, new Date(second * 1000), scheduleReads(tenant.compiled));
   cache.set(tenant, { second, state });
   return state;
 }
 
-export function computeScheduleState(tenant: Tenant, at: Date): ScheduleState {
+/** `reads`: only what a policy can read (what the pipeline stores); without it, everything (the API's views). */
+export function computeScheduleState(tenant: Pick<Tenant, 'roster'>, at: Date, reads?: ScheduleReads): ScheduleState {
   const clocks: NonNullable<ScheduleState['clocks']> = {};
   const teamOpen: NonNullable<ScheduleState['teamOpen']> = {};
   const onCall: NonNullable<ScheduleState['onCall']> = {};
   const offHours: NonNullable<ScheduleState['offHours']> = {};
   const onLeave: NonNullable<ScheduleState['onLeave']> = {};
   for (const team of tenant.roster.teams.values()) {
-    clocks[team.id] = localClock(team.timezone, at);
-    if (team.businessHours) teamOpen[team.id] = isBusinessOpen(team.businessHours, team.timezone, at);
-    if (team.onCall) onCall[team.id] = onCallAt(team.onCall, at);
+    if (!reads || reads.clocks.has(team.id)) clocks[team.id] = localClock(team.timezone, at);
+    if (team.businessHours && (!reads || reads.teamOpen.has(team.id))) {
+      teamOpen[team.id] = isBusinessOpen(team.businessHours, team.timezone, at);
+    }
+    if (team.onCall && (!reads || reads.onCall.has(team.id))) onCall[team.id] = onCallAt(team.onCall, at);
   }
+  const readsOffHours = !reads || reads.offHours;
   for (const member of tenant.roster.members.values()) {
-    if (member.workingHours && !isWithinHours(member.workingHours, member.timezone, at)) offHours[member.id] = true;
+    if (readsOffHours && member.workingHours && !isWithinHours(member.workingHours, member.timezone, at)) {
+      offHours[member.id] = true;
+    }
     if (member.leave.length && isOnLeave(member.leave, member.timezone, at)) onLeave[member.id] = true;
   }
   // Only what is set: snapshots are stored with every decision, so keep them small.

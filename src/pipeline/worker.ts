@@ -72,14 +72,26 @@ export class PipelineWorker {
           await this.deps.store.releaseEvent(event, 'worker stopped', this.deps.clock()).catch(() => {});
         break;
       }
+      const drainDue = Date.now() - this.lastDrain >= this.drainEveryMs;
+      // One query for every tenant's active policy version, before routing a batch or draining the backlog.
+      if (claimed.length > 0 || drainDue) await this.refreshPolicies();
       await processBatch(this.deps, claimed);
-      if (Date.now() - this.lastDrain >= this.drainEveryMs) {
+      if (drainDue) {
         this.lastDrain = Date.now();
         await this.drainer.drainAll();
       }
       // Let intake answer the requests that arrived meanwhile: SQLite commits block the event loop.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (claimed.length < this.batchSize && !this.woken && this.running) await this.sleep();
+    }
+  }
+
+  /** A failed refresh keeps the versions we have: the batch still routes (and its commit tells if the store is down). */
+  private async refreshPolicies(): Promise<void> {
+    try {
+      await this.deps.refreshPolicies?.();
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'reading the active policy versions failed; routing with the ones loaded');
     }
   }
 

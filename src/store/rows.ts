@@ -36,6 +36,7 @@ export function toDecisionRow(r: Selectable<DecisionsTable>): DecisionRow {
     explanation: r.explanation,
     detail: JSON.parse(r.detail),
     snapshot: JSON.parse(r.snapshot),
+    task: r.task === null ? null : JSON.parse(r.task),
     supersedesId: r.supersedes_id,
     reason: r.reason,
     actor: r.actor,

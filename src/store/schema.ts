@@ -70,6 +70,8 @@ export interface DecisionsTable {
   detail: string;
   /** JSON: the snapshot decide() saw. */
   snapshot: string;
+  /** JSON: the Task decide() saw (null for decisions recorded before 0008, and for overrides). */
+  task: string | null;
   supersedes_id: string | null;
   reason: string | null;
   actor: string | null;
@@ -174,6 +176,8 @@ export interface ApiKeysTable {
   secret_hash: string;
   created_at: string;
   revoked_at: string | null;
+  /** JSON array of extra scopes (e.g. `policy:approve`); null = none. */
+  scopes: string | null;
 }
 
 export interface IntegrationSecretsTable {
@@ -189,8 +193,61 @@ export interface IntegrationSecretsTable {
 
 export interface PolicyVersionsTable {
   tenant_id: string;
+  /** `pv_` + 16 hex of the document's content hash: the id decisions name. */
   version: string;
+  /** JSON: { policy, members, teams } as declared. Never changes. */
   document: string;
+  created_at: string;
+  /** 1, 2, 3… per tenant, for people (null only for rows written before 0008). */
+  number: number | null;
+  /** The version that was active when this one was made. */
+  parent: string | null;
+  /** `apikey:<api key id>`, `config:<file>` or `cli`. */
+  author: string | null;
+  message: string | null;
+  /** `not_required` | `pending` | `approved` (null = written before 0008, treated as not_required). */
+  review: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
+}
+
+export interface PolicyActiveTable {
+  tenant_id: string;
+  version: string;
+  activated_at: string;
+}
+
+export interface PolicyActivationsTable {
+  tenant_id: string;
+  id: string;
+  version: string;
+  previous: string | null;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+
+export interface FunctionsTable {
+  tenant_id: string;
+  name: string;
+  version: number;
+  kind: string;
+  runtime: string;
+  /** JSON: kind, runtime, remote, fields, outputSchema, limits. */
+  manifest: string;
+  source: string | null;
+  code: string | null;
+  content_hash: string;
+  author: string;
+  message: string | null;
+  created_at: string;
+}
+
+export interface FunctionSecretsTable {
+  tenant_id: string;
+  name: string;
+  /** Encrypted like subscription secrets (src/intake/secret-box.ts). */
+  secret: string;
   created_at: string;
 }
 
@@ -208,6 +265,10 @@ export interface Database {
   dead_letters: DeadLettersTable;
   api_keys: ApiKeysTable;
   policy_versions: PolicyVersionsTable;
+  policy_active: PolicyActiveTable;
+  policy_activations: PolicyActivationsTable;
+  functions: FunctionsTable;
+  function_secrets: FunctionSecretsTable;
   integration_secrets: IntegrationSecretsTable;
   subscriptions: SubscriptionsTable;
 }

@@ -5,6 +5,12 @@
 import { type Kysely, type Migration, Migrator, sql, type Transaction } from 'kysely';
 import type { Snapshot, Task } from '../core/index.js';
 import type { StoreDialect } from './dialect.js';
+import type {
+  FunctionInsertResult,
+  FunctionPageQuery,
+  FunctionSecretChange,
+  NewFunctionVersion,
+} from './function-store.js';
 import * as initial from './migrations/0001-initial.js';
 import * as openEventsIndex from './migrations/0002-open-events-index.js';
 import * as routingState from './migrations/0003-routing-state.js';
@@ -12,6 +18,8 @@ import * as eventMeta from './migrations/0004-event-meta.js';
 import * as integrationSecrets from './migrations/0005-integration-secrets.js';
 import * as outboxLeases from './migrations/0006-outbox-leases.js';
 import * as subscriptions from './migrations/0007-subscriptions.js';
+import * as policyVersions from './migrations/0008-policy-versions.js';
+import * as functions from './migrations/0009-functions.js';
 import type {
   ClaimedDelivery,
   DeadLetterFilter,
@@ -27,6 +35,7 @@ import { commitDecision } from './queries/commit-decision.js';
 import { commitOverride } from './queries/commit-override.js';
 import { closeFromEvent, ignoreEvent, overrideFromEvent } from './queries/event-actions.js';
 import { deadLetterEvent, mergeIntoTask, releaseEvent } from './queries/event-outcomes.js';
+import * as fns from './queries/functions.js';
 import { insertEvents } from './queries/insert-events.js';
 import {
   listIntegrationSecrets,
@@ -34,11 +43,18 @@ import {
   rotateIntegrationSecret,
 } from './queries/integration-secrets.js';
 import * as outbox from './queries/outbox.js';
+import * as policyVersionQueries from './queries/policy-versions.js';
+import {
+  listRecordedDecisions,
+  type RecordedDecision,
+  type RecordedDecisionQuery,
+} from './queries/recorded-decisions.js';
 import * as subs from './queries/subscriptions.js';
 import { commitRedecision, listBacklog, setAway, transitionTask } from './queries/task-lifecycle.js';
 import { toDecisionRow, toEventRow, toTaskRow } from './rows.js';
 import type { Database } from './schema.js';
 import type {
+  ActivePolicyRow,
   AuditDraft,
   AuditRow,
   ClaimedEvent,
@@ -52,9 +68,16 @@ import type {
   EventRow,
   InsertEventResult,
   NewEvent,
+  NewPolicyVersion,
   OverrideCommit,
   Page,
   PipelineWrites,
+  PolicyActivation,
+  PolicyActivationResult,
+  PolicyActivationRow,
+  PolicyApproval,
+  PolicyVersionRow,
+  PolicyVersionSummary,
   RedecisionCommit,
   SecretRevocation,
   SecretRotation,
@@ -73,6 +96,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-integration-secrets': integrationSecrets,
   '0006-outbox-leases': outboxLeases,
   '0007-subscriptions': subscriptions,
+  '0008-policy-versions': policyVersions,
+  '0009-functions': functions,
 };
 
 export class SqlStore implements Store {
@@ -288,21 +313,45 @@ export class SqlStore implements Store {
     );
   }
 
-  async insertApiKey(tenantId: string, id: string, name: string, secretHash: string, now: string): Promise<void> {
+  async insertApiKey(
+    tenantId: string,
+    id: string,
+    name: string,
+    secretHash: string,
+    now: string,
+    scopes: string[] = [],
+  ): Promise<void> {
     await this.db
       .insertInto('api_keys')
-      .values({ tenant_id: tenantId, id, name, secret_hash: secretHash, created_at: now, revoked_at: null })
+      .values({
+        tenant_id: tenantId,
+        id,
+        name,
+        secret_hash: secretHash,
+        created_at: now,
+        revoked_at: null,
+        scopes: scopes.length ? JSON.stringify(scopes) : null,
+      })
       .execute();
   }
 
-  async findApiKey(id: string): Promise<{ tenantId: string; secretHash: string; revoked: boolean } | undefined> {
+  async findApiKey(
+    id: string,
+  ): Promise<{ tenantId: string; secretHash: string; revoked: boolean; scopes: string[] } | undefined> {
     // The one lookup not scoped by tenant: the key is what tells us the tenant.
     const r = await this.db
       .selectFrom('api_keys')
-      .select(['tenant_id', 'secret_hash', 'revoked_at'])
+      .select(['tenant_id', 'secret_hash', 'revoked_at', 'scopes'])
       .where('id', '=', id)
       .executeTakeFirst();
-    return r && { tenantId: r.tenant_id, secretHash: r.secret_hash, revoked: r.revoked_at !== null };
+    return (
+      r && {
+        tenantId: r.tenant_id,
+        secretHash: r.secret_hash,
+        revoked: r.revoked_at !== null,
+        scopes: r.scopes ? (JSON.parse(r.scopes) as string[]) : [],
+      }
+    );
   }
 
   rotateIntegrationSecret(r: SecretRotation): Promise<string[]> {
@@ -373,6 +422,34 @@ export class SqlStore implements Store {
     return this.audited([a.tenantId], (trx) => subs.deleteSubscription(this.d, trx, a));
   }
 
+  insertFunctionVersion(v: NewFunctionVersion): Promise<FunctionInsertResult> {
+    return this.audited([v.fn.tenantId], (trx) => fns.insertFunctionVersion(this.d, trx, v));
+  }
+
+  getFunctionVersion(tenantId: string, name: string, version: number) {
+    return fns.getFunctionVersion(this.db, tenantId, name, version);
+  }
+
+  getLatestFunctionVersion(tenantId: string, name: string) {
+    return fns.getLatestFunctionVersion(this.db, tenantId, name);
+  }
+
+  listFunctions(tenantId: string, q: FunctionPageQuery) {
+    return fns.listFunctions(this.db, tenantId, q);
+  }
+
+  listFunctionVersions(tenantId: string, name: string, q: FunctionPageQuery) {
+    return fns.listFunctionVersions(this.db, tenantId, name, q);
+  }
+
+  getFunctionSecret(tenantId: string, name: string) {
+    return fns.getFunctionSecret(this.db, tenantId, name);
+  }
+
+  setFunctionSecret(s: FunctionSecretChange): Promise<void> {
+    return this.audited([s.tenantId], (trx) => fns.setFunctionSecret(this.d, trx, s));
+  }
+
   async appendAudit(tenantId: string, entry: AuditDraft, now: string): Promise<void> {
     await this.audited([tenantId], (trx) => appendAudit(this.d, trx, tenantId, entry, now));
   }
@@ -407,17 +484,44 @@ export class SqlStore implements Store {
     return r && { seq: Number(r.seq), hash: r.hash };
   }
 
+  listRecordedDecisions(tenantId: string, q: RecordedDecisionQuery): Promise<RecordedDecision[]> {
+    return listRecordedDecisions(this.db, tenantId, q);
+  }
+
   async auditTenants(): Promise<string[]> {
     const rows = await this.db.selectFrom('audit_heads').select('tenant_id').orderBy('tenant_id').execute();
     return rows.map((r) => r.tenant_id);
   }
 
-  async recordPolicyVersion(tenantId: string, version: string, document: unknown, now: string): Promise<void> {
-    await this.db
-      .insertInto('policy_versions')
-      .values({ tenant_id: tenantId, version, document: JSON.stringify(document), created_at: now })
-      .onConflict((oc) => oc.columns(['tenant_id', 'version']).doNothing())
-      .execute();
+  insertPolicyVersion(v: NewPolicyVersion): Promise<{ version: PolicyVersionRow; created: boolean }> {
+    return this.audited([v.tenantId], (trx) => policyVersionQueries.insertPolicyVersion(this.d, trx, v));
+  }
+
+  getPolicyVersion(tenantId: string, ref: { id: string } | { number: number }): Promise<PolicyVersionRow | undefined> {
+    return policyVersionQueries.getPolicyVersion(this.db, tenantId, ref);
+  }
+
+  listPolicyVersions(tenantId: string, limit: number, after?: number): Promise<Page<PolicyVersionSummary>> {
+    return policyVersionQueries.listPolicyVersions(this.db, tenantId, limit, after);
+  }
+
+  approvePolicyVersion(a: PolicyApproval): Promise<PolicyVersionRow | undefined> {
+    return this.audited([a.tenantId], (trx) => policyVersionQueries.approvePolicyVersion(this.d, trx, a));
+  }
+
+  activatePolicyVersion(a: PolicyActivation): Promise<PolicyActivationResult> {
+    return this.audited([a.tenantId], (trx) => policyVersionQueries.activatePolicyVersion(this.d, trx, a));
+  }
+
+  activePolicies(tenantIds: string[]): Promise<ActivePolicyRow[]> {
+    return policyVersionQueries.activePolicies(this.db, tenantIds);
+  }
+
+  listPolicyActivations(
+    tenantId: string,
+    f: { limit: number; after?: string; version?: string },
+  ): Promise<Page<PolicyActivationRow>> {
+    return policyVersionQueries.listPolicyActivations(this.db, tenantId, f);
   }
 }
 

@@ -4,7 +4,9 @@
  * sqlite/ and postgres/ folders hold what differs between the two databases.
  */
 import type { Decision, Snapshot, Task } from '../core/index.js';
+import type { FunctionStore } from './function-store.js';
 import type { OutboxStore } from './outbox-store.js';
+import type { RecordedDecision, RecordedDecisionQuery } from './queries/recorded-decisions.js';
 
 export interface NewEvent {
   tenantId: string;
@@ -50,6 +52,8 @@ export interface DecisionCommit {
   decision: Decision;
   snapshot: Snapshot;
   inputHash: string;
+  /** Custom function calls the decision made (src/functions FunctionCallRecord), kept in its detail. */
+  functionCalls?: readonly Record<string, unknown>[];
   /** Capacity of the chosen member, re-checked inside the transaction; null = not limited (capacity ignored). */
   assigneeCapacity: number | null;
   /** The member's capacity for this task's type, when one is set. */
@@ -70,6 +74,7 @@ export interface RedecisionCommit
     | 'decision'
     | 'snapshot'
     | 'inputHash'
+    | 'functionCalls'
     | 'assigneeCapacity'
     | 'assigneeTypeCapacity'
     | 'turnSeen'
@@ -171,7 +176,15 @@ export interface DecisionRow {
   policyVersion: string;
   inputHash: string;
   explanation: string;
-  detail: { candidates: Decision['candidates']; routesTried: Decision['routesTried'] } | Record<string, never>;
+  detail:
+    | {
+        candidates: Decision['candidates'];
+        routesTried: Decision['routesTried'];
+        functions?: Record<string, unknown>[];
+      }
+    | Record<string, never>;
+  /** The Task decide() saw; null for overrides and decisions recorded before migration 0008. */
+  task: Task | null;
   snapshot: Snapshot | Record<string, never>;
   supersedesId: string | null;
   reason: string | null;
@@ -267,6 +280,82 @@ export interface SecretRevocation {
   now: string;
 }
 
+/** `not_required`: activatable at once; `pending`: waits for an approval; `approved`: approved by another key. */
+export type PolicyReview = 'not_required' | 'pending' | 'approved';
+
+/** A policy version without its document (lists). `id` is the content hash `pv_…` decisions name. */
+export interface PolicyVersionSummary {
+  id: string;
+  /** 1, 2, 3… per tenant, in creation order. */
+  number: number;
+  /** The version that was active when this one was created. */
+  parent: string | null;
+  /** `apikey:<api key id>`, `config:<file>` or `cli:<os user>`. */
+  author: string | null;
+  message: string | null;
+  review: PolicyReview;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  createdAt: string;
+}
+
+export interface PolicyVersionRow extends PolicyVersionSummary {
+  /** The routing document `{ policy, members, teams }` as declared (parsed JSON). */
+  document: unknown;
+}
+
+export interface NewPolicyVersion {
+  tenantId: string;
+  /** The content hash of `document` (computed by the caller: the store does not know the hash). */
+  id: string;
+  document: unknown;
+  author: string;
+  message: string | null;
+  review: Exclude<PolicyReview, 'approved'>;
+  now: string;
+}
+
+export interface PolicyApproval {
+  tenantId: string;
+  version: string;
+  actor: string;
+  now: string;
+}
+
+export interface PolicyActivation {
+  tenantId: string;
+  version: string;
+  actor: string;
+  reason: string | null;
+  now: string;
+}
+
+export interface PolicyActivationRow {
+  id: string;
+  version: string;
+  number: number | null;
+  /** The version active before; null for a tenant's first activation. */
+  previous: string | null;
+  previousNumber: number | null;
+  actor: string;
+  reason: string | null;
+  /** The version activated is older than the one it replaced. */
+  rollback: boolean;
+  at: string;
+}
+
+export type PolicyActivationResult =
+  | { status: 'activated'; activation: PolicyActivationRow }
+  /** It already was the active version: nothing written. */
+  | { status: 'already' }
+  | { status: 'not_found' };
+
+export interface ActivePolicyRow {
+  tenantId: string;
+  version: string;
+  activatedAt: string;
+}
+
 /** Raised inside a commit when what decide() saw no longer holds; the caller re-decides. */
 export class CommitConflict extends Error {
   constructor(readonly why: 'capacity' | 'cursor' | 'task_exists' | 'task_changed') {
@@ -318,7 +407,7 @@ export interface PipelineWrites {
   commitRedecision(c: RedecisionCommit): Promise<void>;
 }
 
-export interface Store extends PipelineWrites, OutboxStore {
+export interface Store extends PipelineWrites, OutboxStore, FunctionStore {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   ping(): Promise<void>;
@@ -358,8 +447,18 @@ export interface Store extends PipelineWrites, OutboxStore {
   listDeadLetters(tenantId: string, limit: number, after?: string): Promise<Page<DeadLetterRow>>;
 
   // keys
-  insertApiKey(tenantId: string, id: string, name: string, secretHash: string, now: string): Promise<void>;
-  findApiKey(id: string): Promise<{ tenantId: string; secretHash: string; revoked: boolean } | undefined>;
+  /** `scopes`: extra permissions such as `policy:approve` (default none). */
+  insertApiKey(
+    tenantId: string,
+    id: string,
+    name: string,
+    secretHash: string,
+    now: string,
+    scopes?: string[],
+  ): Promise<void>;
+  findApiKey(
+    id: string,
+  ): Promise<{ tenantId: string; secretHash: string; revoked: boolean; scopes: string[] } | undefined>;
 
   // integration secrets (rotation)
   /** Insert the new secret, bound the others' expiry, audit `secret.rotated`; returns the ids whose expiry was set. */
@@ -375,6 +474,28 @@ export interface Store extends PipelineWrites, OutboxStore {
   auditHead(tenantId: string): Promise<{ seq: number; hash: string } | undefined>;
   auditTenants(): Promise<string[]>;
 
-  // policy
-  recordPolicyVersion(tenantId: string, version: string, document: unknown, now: string): Promise<void>;
+  // simulation and replay (src/store/queries/recorded-decisions.ts)
+  /** Automatic decisions with their task and snapshot, in id order, created_at in [from, to), ids after `after`. */
+  listRecordedDecisions(tenantId: string, q: RecordedDecisionQuery): Promise<RecordedDecision[]>;
+
+  // policy versions (src/store/queries/policy-versions.ts)
+  /**
+   * Number it max+1 for the tenant, parent = the active version, audit `policy.version.created`;
+   * content that already has a version returns that one (`created: false`, nothing written).
+   */
+  insertPolicyVersion(v: NewPolicyVersion): Promise<{ version: PolicyVersionRow; created: boolean }>;
+  getPolicyVersion(tenantId: string, ref: { id: string } | { number: number }): Promise<PolicyVersionRow | undefined>;
+  /** Newest first; page with `after` = the previous page's `next` (a version number). */
+  listPolicyVersions(tenantId: string, limit: number, after?: number): Promise<Page<PolicyVersionSummary>>;
+  /** pending → approved, audit `policy.version.approved`; undefined (nothing written) when not pending or unknown. */
+  approvePolicyVersion(a: PolicyApproval): Promise<PolicyVersionRow | undefined>;
+  /** Move the tenant's active pointer, record the activation, audit `policy.version.activated`: one transaction. */
+  activatePolicyVersion(a: PolicyActivation): Promise<PolicyActivationResult>;
+  /** The active version of each of these tenants (those that have one), in one query. */
+  activePolicies(tenantIds: string[]): Promise<ActivePolicyRow[]>;
+  /** Newest first; `version` narrows to the activations of one version. */
+  listPolicyActivations(
+    tenantId: string,
+    f: { limit: number; after?: string; version?: string },
+  ): Promise<Page<PolicyActivationRow>>;
 }

@@ -42,6 +42,7 @@ export async function startTestServer(
     storeUrl?: string;
     outboxOptions?: OutboxWorkerOptions;
     clock?: () => Date;
+    policyRefreshMs?: number;
   } = {},
 ): Promise<TestServer> {
   const storeUrl = options.storeUrl ?? (await freshStoreUrl(kind));
@@ -55,6 +56,7 @@ export async function startTestServer(
     workerOptions: { pollMs: 20 },
     outboxOptions: { pollMs: 20, ...options.outboxOptions },
     clock: options.clock,
+    policyRefreshMs: options.policyRefreshMs,
   });
   const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
   return {

@@ -83,7 +83,10 @@ export function queueRank(c: Pick<DecisionCommit, 'decision' | 'task'>): number 
 export async function insertDecision(
   trx: Transaction<Database>,
   tenantId: string,
-  c: Pick<DecisionCommit, 'decisionId' | 'taskId' | 'decision' | 'snapshot' | 'inputHash' | 'now'>,
+  c: Pick<
+    DecisionCommit,
+    'decisionId' | 'taskId' | 'task' | 'decision' | 'snapshot' | 'inputHash' | 'functionCalls' | 'now'
+  >,
   links: { eventId: string | null; supersedesId: string | null },
 ): Promise<void> {
   const { decision } = c;
@@ -108,8 +111,10 @@ export async function insertDecision(
         routesTried: decision.routesTried,
         ...(decision.escalated ? { escalated: true } : {}),
         ...(decision.boost ? { boost: decision.boost } : {}),
+        ...(c.functionCalls?.length ? { functions: c.functionCalls } : {}),
       }),
       snapshot: JSON.stringify(c.snapshot),
+      task: JSON.stringify(c.task),
       supersedes_id: links.supersedesId,
       reason: null,
       actor: null,

@@ -95,6 +95,7 @@ export async function commitOverride(
       explanation: `Reassigned ${now} by ${o.actor} (was ${was}): ${o.reason}. Replaces decision ${task.current_decision_id}.`,
       detail: '{}',
       snapshot: '{}',
+      task: null,
       supersedes_id: task.current_decision_id,
       reason: o.reason,
       actor: o.actor,

@@ -139,6 +139,32 @@ export default function (input: In): { ids: string[] } {
   });
 });
 
+describe('sandbox: the synchronous fast path', () => {
+  it('a quick function stays on it; one that needs longer than its budget is demoted once and still answers', async () => {
+    const own = createSandbox({ syncBudgetMs: 2 });
+    try {
+      const quick = version(SCORE);
+      for (let i = 0; i < 3; i++) expect((await own.run(quick, input)).outcome).toBe('ok');
+      expect(own.stats().demoted).toBe(0);
+      // Deterministic work well past 2 ms and well inside the 100 ms limit.
+      const slow = version(
+        'export default function () { let x = 0; for (let i = 0; i < 3e6; i++) x = (x + i) % 7919; return x; }',
+      );
+      const first = await own.run(slow, input);
+      expect(first).toMatchObject({ outcome: 'ok', value: expect.any(Number) });
+      expect(own.stats().demoted).toBe(1);
+      expect(await own.run(slow, input)).toMatchObject({ outcome: 'ok', value: first.value });
+      expect(own.stats().demoted).toBe(1);
+      // An async function's microtasks run off-thread: demoted too, with the right answer.
+      const later = version('export default async function () { return await Promise.resolve(7); }');
+      expect(await own.run(later, input)).toMatchObject({ outcome: 'ok', value: 7 });
+      expect(own.stats().demoted).toBe(2);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('sandbox: limits', () => {
   it('an infinite loop ends in timeout within timeoutMs plus a margin, and the event loop keeps serving', async () => {
     let ticks = 0;

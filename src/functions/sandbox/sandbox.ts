@@ -1,14 +1,15 @@
 /**
  * Runs tenant functions in V8 isolates (isolated-vm): a separate heap per function version with
- * its own memory limit, no Node.js API inside, JSON text in and out, and every call executed on
- * isolated-vm's own threads so the host's event loop keeps serving while a function runs (or
- * loops). Why isolated-vm and not QuickJS, with the measurements: docs/functions-sandbox.md.
+ * its own memory limit, no Node.js API inside, JSON text in and out. A call runs on the host
+ * thread for at most a 2 ms budget; a version that needs longer runs on isolated-vm's own threads
+ * from then on, so the host's event loop keeps serving while it runs (or loops). Why isolated-vm and not QuickJS, with the measurements: docs/functions-sandbox.md.
  *
  * One warm isolate per (tenant, content hash): created, hardened (prelude.ts), compiled and
  * linked on the first call, then reused, least recently used first out past `maxWarm`. A warm
- * call is one `apply` of a string into the isolate and one string back (~60 µs here, see
- * bench/sandbox.ts). Calls to one isolate are queued on the host so the hard stop below
- * measures only the call's own run.
+ * call is one `apply` of a string into the isolate and one string back: synchronously within a
+ * 2 ms budget (~30 µs), or, for a version that once needed longer, on isolated-vm's threads
+ * (~60–150 µs, thread wake-ups included; see bench/sandbox.ts). Calls to one isolate are
+ * queued on the host so the hard stop below measures only the call's own run.
  *
  * Faults, all reported as a FunctionRun, never thrown:
  * - over `timeoutMs`: V8 terminates the call ('timeout'); if the isolate does not stop within
@@ -35,6 +36,12 @@ export interface SandboxOptions {
   hardStopGraceMs?: number;
   /** isolated-vm lost control of an isolate (see its README): the isolate is dropped either way. */
   onCatastrophicError?: (message: string) => void;
+  /**
+   * A version's calls first run synchronously on the host thread with this much time (default
+   * 2 ms; 0 turns the fast path off). One that ever needs longer, or returns a promise, is
+   * demoted for good: its calls then run on isolated-vm's threads with its full `timeoutMs`.
+   */
+  syncBudgetMs?: number;
 }
 
 export interface SandboxStats {
@@ -42,6 +49,8 @@ export interface SandboxStats {
   warm: number;
   /** Function modules compiled since the sandbox was created (a warm call compiles nothing). */
   compiles: number;
+  /** Versions moved off the synchronous fast path (they once needed longer than its budget). */
+  demoted: number;
 }
 
 export interface Sandbox {
@@ -121,6 +130,9 @@ function loadFailure(limits: SandboxLimits, e: unknown): Ending {
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const maxWarm = Math.max(1, options.maxWarm ?? 64);
   const grace = options.hardStopGraceMs ?? 100;
+  const syncBudgetMs = options.syncBudgetMs ?? DEFAULT_SYNC_BUDGET_MS;
+  /** Versions (tenant, content hash) demoted from the synchronous fast path, across isolate rebuilds. */
+  const demoted = new Set<string>();
   const prelude = preludeSource({
     maxLogLines: options.maxLogLines ?? 50,
     maxLogLineLength: options.maxLogLineLength ?? 500,
@@ -269,9 +281,47 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     return building;
   }
 
+  /** The answer text the prelude returns, classified. */
+  function ending(text: string, memoryMb: number): Ending {
+    const answer = JSON.parse(text) as { l: string[]; v?: unknown; e?: string };
+    if (answer.e === undefined) return { outcome: 'ok', value: answer.v, logs: answer.l };
+    const error = /^RangeError: Array buffer allocation failed/.test(answer.e)
+      ? `${answer.e} (over the memory limit of ${memoryMb} MB)`
+      : answer.e;
+    return { outcome: 'error', error, logs: answer.l };
+  }
+
+  /**
+   * The fast path: one synchronous call, bounded by the sync budget. An async hop to
+   * isolated-vm's threads costs 40–100 µs of thread wake-ups on this 2-core VM (bench/sandbox.ts),
+   * more than most functions take to run; a synchronous call costs about 3 µs. The host thread
+   * is held for at most the budget, and only until the version is demoted: a function that
+   * loops costs the host one budget, once, then runs off-thread like any slow function.
+   * Returns RETRY when the call must run again off-thread (the isolate is retired first).
+   */
+  function invokeSync(w: Warm, json: string, nowMs: number, memoryMb: number): Ending | typeof RETRY {
+    try {
+      const text = w.call.applySync(undefined, [json, nowMs, 0], { timeout: syncBudgetMs });
+      if (text !== PENDING) return ending(text, memoryMb);
+    } catch (e) {
+      if (!TIMED_OUT.test(messageOf(e))) {
+        retire(w);
+        if (w.isolate.isDisposed || OUT_OF_MEMORY.test(messageOf(e)))
+          return { outcome: 'error', error: `exceeded its memory limit of ${memoryMb} MB`, logs: [] };
+        return { outcome: 'error', error: `the sandbox failed: ${messageOf(e)}`, logs: [] };
+      }
+    }
+    // Over the budget, or a promise (its microtasks belong off-thread): demote and run it again there.
+    demoted.add(w.key);
+    retire(w);
+    return RETRY;
+  }
+
   /** One call in a warm isolate: run, collect a promise's answer, classify the ending. */
-  async function invoke(w: Warm, json: string, nowMs: number, limits: SandboxLimits): Promise<Ending> {
+  async function invoke(w: Warm, json: string, nowMs: number, limits: SandboxLimits): Promise<Ending | typeof RETRY> {
     const { timeoutMs, memoryMb } = limits;
+    if (syncBudgetMs > 0 && timeoutMs > syncBudgetMs && !demoted.has(w.key))
+      return invokeSync(w, json, nowMs, memoryMb);
     let timer: NodeJS.Timeout | undefined;
     const hardStop = new Promise<typeof HARD_STOP>((resolve) => {
       timer = setTimeout(() => resolve(HARD_STOP), timeoutMs + grace);
@@ -285,12 +335,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       // A promise: the isolate ran its microtasks before the call returned, so it has settled or never will.
       const text = first === PENDING ? await w.call.apply(undefined, ['', 0, 1], { timeout: timeoutMs }) : first;
-      const answer = JSON.parse(text) as { l: string[]; v?: unknown; e?: string };
-      if (answer.e === undefined) return { outcome: 'ok', value: answer.v, logs: answer.l };
-      const error = /^RangeError: Array buffer allocation failed/.test(answer.e)
-        ? `${answer.e} (over the memory limit of ${memoryMb} MB)`
-        : answer.e;
-      return { outcome: 'error', error, logs: answer.l };
+      return ending(text, memoryMb);
     } catch (e) {
       const message = messageOf(e);
       if (TIMED_OUT.test(message)) {
@@ -346,7 +391,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       });
       try {
         await previous;
-        if (!w.retired) return await invoke(w, json, nowMs, fn.limits);
+        if (!w.retired) {
+          const done = await invoke(w, json, nowMs, fn.limits);
+          if (done !== RETRY) return done;
+        }
         if (attempt >= 2)
           return { outcome: 'error', error: 'the sandbox failed: its isolate kept being replaced', logs: [] };
       } finally {
@@ -368,7 +416,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       return { ...ending, durationMs: round3(performance.now() - started) };
     },
-    stats: () => ({ warm: live.size, compiles }),
+    stats: () => ({ warm: live.size, compiles, demoted: demoted.size }),
     async close() {
       closed = true;
       const pending = [...slots.values()];
@@ -380,3 +428,6 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 }
 
 const HARD_STOP = Symbol('hard stop');
+/** invoke(): run the call again, off-thread, on a fresh isolate. */
+const RETRY = Symbol('retry off-thread');
+const DEFAULT_SYNC_BUDGET_MS = 2;

@@ -188,7 +188,7 @@ export function generatePolicyYaml(): string {
   return stringify({ tenants: [tenant] }, { aliasDuplicateObjects: false });
 }
 
-function generateTasks(n: number): Task[] {
+export function generateTasks(n: number): Task[] {
   const random = rng(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   return Array.from({ length: n }, (_, i) => {

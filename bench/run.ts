@@ -6,10 +6,12 @@
  *   ratio    intake / ceiling
  *   e2e      a `serve --role all` child fed 500 events/s (open loop); intake → decision latency
  *   decide   pure decide() calls/s in process on a generated 20-route, 200-member policy
+ *   simulate 10,000 recorded decisions (that policy) simulated with a changed policy, in process (bench/simulate.ts)
+ *   sandbox  a warm `score` function over 20 candidates in the function sandbox, in process (bench/sandbox.ts)
  *
  * Everything runs on 127.0.0.1; children are always killed and the temp dir (.tmp/bench-*)
  * removed. Diagnostics: BENCH_CPU_PROF=<dir> starts the Switchyard children with --cpu-prof (profiles
- * land in <dir>); BENCH_ONLY=intake,ceiling,e2e,decide runs only those parts (ratio needs both).
+ * land in <dir>); BENCH_ONLY=intake,ceiling,e2e,decide,simulate,sandbox runs only those parts (ratio needs both).
  * Nothing here asserts a speed: it only reports.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +23,8 @@ import { runE2e } from './e2e.js';
 import { CONNECTIONS, IN_FLIGHT } from './load.js';
 import { machineInfo } from './machine.js';
 import { type Child, ChildStartError, freePort, HOST, killAllChildrenSync, startChild } from './proc.js';
+import { runSandboxBench } from './sandbox.js';
+import { runSimulateBench } from './simulate.js';
 import { measureThroughput, round, TIMED_MS, WARMUP_MS } from './throughput.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,6 +48,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 function serveArgs(role: 'web' | 'all', target: BenchTarget, dbPath: string, port: number): string[] {
   const profDir = process.env.BENCH_CPU_PROF;
   return [
+    // isolated-vm (the function sandbox) requires it on Node 20+: docs/functions-sandbox.md.
+    '--no-node-snapshot',
     ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profDir)] : []),
     '--import',
     'tsx',
@@ -89,12 +95,16 @@ async function main(): Promise<void> {
     request: 'distinct generic event per request (unique webhook-id and data.key), pre-signed (Standard Webhooks)',
   };
 
-  const only = new Set((process.env.BENCH_ONLY ?? 'intake,ceiling,e2e,decide').split(',').map((x) => x.trim()));
+  const only = new Set(
+    (process.env.BENCH_ONLY ?? 'intake,ceiling,e2e,decide,simulate,sandbox').split(',').map((x) => x.trim()),
+  );
   const part = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> =>
     only.has(name) ? fn() : undefined;
 
   // decide() first, while no child competes for the CPU and the bench heap is still small.
   const decide = await part('decide', async () => runDecideBench(log));
+  const simulate = await part('simulate', async () => runSimulateBench(dir, log));
+  const sandbox = await part('sandbox', async () => runSandboxBench(log));
 
   const intake = await part('intake', async () => {
     const db = join(dir, 'intake.db');
@@ -153,6 +163,20 @@ async function main(): Promise<void> {
     decide: decide && {
       what: 'pure decide() calls per second in the bench process (includes building the explanation)',
       ...decide,
+    },
+    simulate: simulate && {
+      what:
+        'simulateRecorded() over 10,000 decisions recorded into a fresh SQLite file (the decide bench policy, evolving ' +
+        'loads and turns, compact snapshots), with a changed policy: keyset pages, JSON parsing, decide, comparison, ' +
+        'report; rosterChanged also recomputes the schedule state for a changed roster',
+      ...simulate,
+    },
+    sandbox: sandbox && {
+      what:
+        'a warm `score` function (20 candidates) run through the function sandbox (isolated-vm) in the bench ' +
+        'process: input to JSON, into the isolate, run, answer back as JSON; plus the first call of a new version ' +
+        '(new isolate, prelude, compile) and the resident memory each warm isolate adds',
+      ...sandbox,
     },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

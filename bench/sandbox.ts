@@ -8,7 +8,9 @@
  *   BENCH_ONLY=sandbox npm run -s bench                        the same inside the bench report
  */
 import { fileURLToPath } from 'node:url';
-import { createSandbox } from '../src/functions/sandbox/index.js';
+import { compilePolicy, decide, type Member, type Roster, type Snapshot } from '../src/core/index.js';
+import { decideWithFunctions } from '../src/functions/decide-with-functions.js';
+import { createSandbox, type Sandbox } from '../src/functions/sandbox/index.js';
 import type { FunctionInput, FunctionVersion } from '../src/functions/types.js';
 import { round } from './throughput.js';
 
@@ -22,7 +24,7 @@ const SCORE = `export default function (input) {
   const scores = {};
   for (const c of input.candidates) {
     let s = 0;
-    for (const label of input.task.labels) if (c.skills.includes(label)) s += 10;
+    for (const label of input.task.labels) s += 3 * (c.skills[label] ?? 0);
     if (c.timezone === 'Europe/Berlin') s += 1;
     scores[c.id] = s - c.load;
   }
@@ -51,7 +53,10 @@ const input: FunctionInput = {
   task: { labels: ['payments', 'kafka'] },
   candidates: Array.from({ length: 20 }, (_, i) => ({
     id: `m${String(i).padStart(3, '0')}`,
-    skills: ['payments', 'kafka', 'postgres', 'k8s'].slice(0, 1 + (i % 4)),
+    // Skill → level, as members declare them.
+    skills: Object.fromEntries(
+      ['payments', 'kafka', 'postgres', 'k8s'].slice(0, 1 + (i % 4)).map((k) => [k, 1 + (i % 5)]),
+    ),
     load: i % 7,
     timezone: i % 2 ? 'Europe/Berlin' : 'America/New_York',
   })),
@@ -71,6 +76,58 @@ export interface SandboxBenchResult {
   };
   coldStart: { versions: number; medianMs: number; p99Ms: number };
   rssPerWarmIsolateMb: number;
+  /** A whole decision (least_loaded over 20 members) with the score function vs without it. */
+  perDecision: { withScoreMedianUs: number; withoutMedianUs: number; overheadMedianUs: number };
+}
+
+/**
+ * The decision path's own cost of a score function: decideStep twice, the allow-list, input
+ * hashing, the sandbox call and answer validation, measured as a difference of medians.
+ */
+async function decisionOverhead(sandbox: Sandbox, fn: FunctionVersion) {
+  const members: Member[] = (input.candidates ?? []).map((c) => ({
+    id: String(c.id),
+    name: String(c.id),
+    capacity: 10,
+    capacityByType: {},
+    skills: c.skills as Record<string, number>,
+    timezone: String(c.timezone),
+    leave: [],
+    handles: {},
+  }));
+  const roster: Roster = { members: new Map(members.map((m) => [m.id, m])), teams: new Map() };
+  const route = { name: 'r', strategy: 'least_loaded' as const, members: members.map((m) => m.id) };
+  const plain = compilePolicy({ version: 'pv_bench', fallbackQueue: 'q', routes: [route] }, roster);
+  const scored = compilePolicy(
+    { version: 'pv_bench', fallbackQueue: 'q', routes: [{ ...route, score: { name: fn.name, version: 1 } }] },
+    roster,
+  );
+  const snapshot: Snapshot = { load: Object.fromEntries(members.map((m, i) => [m.id, i % 7])), away: {} };
+  const task = { externalId: 'B-1', title: 'bench', labels: ['payments', 'kafka'] };
+  const host = { lookup: async () => fn, run: (f: FunctionVersion, i: FunctionInput) => sandbox.run(f, i) };
+  const now = new Date(input.now);
+  const time = async (n: number, once: () => Promise<unknown>) => {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await once();
+      out.push((performance.now() - t) * 1000);
+    }
+    return quantile(
+      out.sort((a, b) => a - b),
+      0.5,
+    );
+  };
+  const withScore = await time(5_000, async () => {
+    const r = await decideWithFunctions(task, snapshot, scored, now, { tenantId: 'bench', host });
+    if (r.calls[0]?.outcome !== 'ok') throw new Error(`bench score failed: ${r.calls[0]?.error}`);
+  });
+  const without = await time(5_000, async () => decide(task, snapshot, plain, now));
+  return {
+    withScoreMedianUs: round(withScore),
+    withoutMedianUs: round(without),
+    overheadMedianUs: round(withScore - without),
+  };
 }
 
 export async function runSandboxBench(log: (msg: string) => void): Promise<SandboxBenchResult> {
@@ -118,7 +175,11 @@ export async function runSandboxBench(log: (msg: string) => void): Promise<Sandb
     for (let i = 0; i < WARM_ISOLATES; i++) await sandbox.run(version(1_000 + i), input);
     const rssPerWarmIsolateMb = (process.memoryUsage().rss - rssBefore) / WARM_ISOLATES / 2 ** 20;
 
+    log('sandbox: a whole decision with and without the score function');
+    const perDecision = await decisionOverhead(sandbox, { ...fn, name: 'score-0' });
+
     return {
+      perDecision,
       warmScore: {
         candidates: input.candidates?.length ?? 0,
         calls,

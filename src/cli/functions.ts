@@ -2,8 +2,8 @@
  * switchyard functions push | list | versions | diff | test: custom function versions, on the
  * store directly (`--db`), authored `cli:<os user>`.
  */
+
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { diffVersions } from '../functions/diff.js';
@@ -11,11 +11,11 @@ import { createFunctionHost, tryFunction } from '../functions/function-host.js';
 import { FunctionManifestError } from '../functions/manifest.js';
 import { FunctionRegistry } from '../functions/registry.js';
 import type { FunctionInput, FunctionVersion } from '../functions/types.js';
+import { functionVersionView } from '../functions/view.js';
 import { SecretKeyError } from '../intake/secret-box.js';
 import type { FunctionVersionSummary } from '../store/function-store.js';
-import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
 import { fail } from './options.js';
+import { cliActor, withStore } from './store-session.js';
 
 interface Target {
   db: string;
@@ -40,25 +40,6 @@ const RUNTIME_BY_EXTENSION: Record<string, string> = {
   '.ts': 'typescript',
   '.mts': 'typescript',
 };
-
-export function cliAuthor(): string {
-  let user: string | undefined;
-  try {
-    user = userInfo().username;
-  } catch {
-    user = process.env.USER;
-  }
-  return `cli:${user || 'unknown'}`;
-}
-
-async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(db);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 function readText(file: string, what: string): string {
   try {
@@ -139,7 +120,7 @@ export async function functionsPush(file: string | undefined, o: PushOptions): P
   await withStore(o.db, async (store) => {
     let r: Awaited<ReturnType<FunctionRegistry['upload']>>;
     try {
-      r = await new FunctionRegistry(store).upload(o.tenant, manifest, cliAuthor());
+      r = await new FunctionRegistry(store).upload(o.tenant, manifest, cliActor());
     } catch (e) {
       if (e instanceof FunctionManifestError) {
         process.stderr.write(`switchyard: function ${String(manifest.name)} cannot be stored:\n`);
@@ -156,7 +137,7 @@ export async function functionsPush(file: string | undefined, o: PushOptions): P
     const fn = r.version;
     if (o.json) {
       process.stdout.write(
-        `${JSON.stringify({ ...summary(fn), created: r.created, ...(r.secret ? { secret: r.secret } : {}) }, null, 2)}\n`,
+        `${JSON.stringify({ ...functionVersionView(fn), created: r.created, ...(r.secret ? { secret: r.secret } : {}) }, null, 2)}\n`,
       );
       return;
     }
@@ -170,22 +151,6 @@ export async function functionsPush(file: string | undefined, o: PushOptions): P
       process.stdout.write(`${r.secret}\n`);
     } else process.stdout.write(`${fn.name}@${fn.version}\n`);
   });
-}
-
-function summary(f: FunctionVersionSummary) {
-  return {
-    name: f.name,
-    version: f.version,
-    kind: f.kind,
-    runtime: f.runtime,
-    contentHash: f.contentHash,
-    fields: f.fields,
-    ...(f.runtime === 'remote' ? { remote: f.remote } : { limits: f.limits }),
-    ...(f.outputSchema ? { outputSchema: f.outputSchema } : {}),
-    author: f.author,
-    ...(f.message !== undefined ? { message: f.message } : {}),
-    createdAt: f.createdAt,
-  };
 }
 
 function line(f: FunctionVersionSummary, withName: boolean): string {
@@ -212,7 +177,7 @@ export async function functionsList(o: Target & { json?: boolean }): Promise<voi
     const items = await allPages((after) =>
       store.listFunctions(o.tenant, { limit: 200, ...(after !== undefined ? { after } : {}) }),
     );
-    if (o.json) process.stdout.write(`${JSON.stringify(items.map(summary), null, 2)}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify(items.map(functionVersionView), null, 2)}\n`);
     else if (items.length === 0) process.stdout.write(`No functions for tenant ${o.tenant} yet.\n`);
     else for (const f of items) process.stdout.write(line(f, true));
   });
@@ -224,7 +189,7 @@ export async function functionsVersions(name: string, o: Target & { json?: boole
       store.listFunctionVersions(o.tenant, name, { limit: 200, ...(after !== undefined ? { after } : {}) }),
     );
     if (items.length === 0) fail(`no function ${name} for tenant ${o.tenant}`);
-    if (o.json) process.stdout.write(`${JSON.stringify(items.map(summary), null, 2)}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify(items.map(functionVersionView), null, 2)}\n`);
     else for (const f of items) process.stdout.write(line(f, false));
   });
 }

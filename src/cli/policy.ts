@@ -6,35 +6,15 @@
  * version, so `policy approve` calls the running server with such a key.
  */
 
-import { userInfo } from 'node:os';
 import { stringify } from 'yaml';
 import { loadConfigFile } from '../config/load.js';
 import type { RoutingDocument } from '../config/tenant.js';
 import { FunctionRegistry } from '../functions/registry.js';
 import { checkPinnedFunctions } from '../policy/pinned-functions.js';
 import { activationRefusal, createPolicyVersion, findPolicyVersion } from '../policy/versions.js';
-import { openStore } from '../store/open-store.js';
 import type { PolicyVersionSummary, Store } from '../store/store.js';
 import { fail } from './options.js';
-
-function cliActor(): string {
-  let user = process.env.USER ?? 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (some containers): keep $USER.
-  }
-  return `cli:${user}`;
-}
-
-async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(db);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { cliActor, withStore } from './store-session.js';
 
 const describeVersion = (v: PolicyVersionSummary) => `version ${v.number} (${v.id})`;
 

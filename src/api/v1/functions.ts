@@ -4,6 +4,7 @@
  * would call it. A remote function's signing secret is shown once, in the answer to its
  * name's first remote version, and never again.
  */
+
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppConfig } from '../../config/model.js';
@@ -12,9 +13,9 @@ import { createFunctionHost, type FunctionHost, tryFunction } from '../../functi
 import { FunctionManifestError, FunctionUploadSchema } from '../../functions/manifest.js';
 import type { FunctionRegistry } from '../../functions/registry.js';
 import type { FunctionInput, FunctionVersion } from '../../functions/types.js';
+import { functionVersionView } from '../../functions/view.js';
 import { Problem } from '../../http/problem.js';
 import { SecretKeyError } from '../../intake/secret-box.js';
-import type { FunctionVersionSummary } from '../../store/function-store.js';
 import type { Store } from '../../store/store.js';
 import { PageQuery, ProblemSchema, problemResponses } from '../schemas.js';
 import { keyProblem } from './integration-secrets.js';
@@ -145,22 +146,8 @@ const DiffView = Type.Object(
   { additionalProperties: false },
 );
 
-export const view = (f: FunctionVersionSummary) => ({
-  name: f.name,
-  version: f.version,
-  kind: f.kind,
-  runtime: f.runtime,
-  contentHash: f.contentHash,
-  fields: f.fields,
-  ...(f.runtime === 'remote' ? { remote: f.remote } : { limits: f.limits }),
-  ...(f.outputSchema ? { outputSchema: f.outputSchema } : {}),
-  author: f.author,
-  ...(f.message !== undefined ? { message: f.message } : {}),
-  createdAt: f.createdAt,
-});
-
 const detail = (f: FunctionVersion) => ({
-  ...view(f),
+  ...functionVersionView(f),
   ...(f.source !== undefined ? { source: f.source } : {}),
   ...(f.code !== undefined ? { code: f.code } : {}),
 });
@@ -233,7 +220,7 @@ export const functionRoutes: FastifyPluginAsyncTypebox<{
         const r = await registry.upload(tenantId, { ...manifest, name: request.params.name }, `apikey:${keyId}`);
         return reply
           .status(r.created ? 201 : 200)
-          .send({ ...view(r.version), created: r.created, ...(r.secret ? { secret: r.secret } : {}) });
+          .send({ ...functionVersionView(r.version), created: r.created, ...(r.secret ? { secret: r.secret } : {}) });
       } catch (e) {
         if (e instanceof FunctionManifestError) throw manifestProblem(e);
         if (e instanceof SecretKeyError) throw keyProblem(e);
@@ -258,7 +245,7 @@ export const functionRoutes: FastifyPluginAsyncTypebox<{
         limit,
         ...(after !== undefined ? { after } : {}),
       });
-      return { items: page.items.map(view), next: page.next };
+      return { items: page.items.map(functionVersionView), next: page.next };
     },
   );
 
@@ -282,7 +269,7 @@ export const functionRoutes: FastifyPluginAsyncTypebox<{
       });
       if (page.items.length === 0 && after === undefined)
         throw Problem.notFound('function-not-found', `No function ${request.params.name}.`);
-      return { items: page.items.map(view), next: page.next };
+      return { items: page.items.map(functionVersionView), next: page.next };
     },
   );
 

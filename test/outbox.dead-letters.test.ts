@@ -53,11 +53,12 @@ for (const kind of STORES) {
       expect(listed.code).toBe(0);
       const items = JSON.parse(listed.stdout) as { id: string; tenant: string }[];
       expect(items).toHaveLength(4);
-      expect((await runCli(['dead-letters', 'discard', items[0]!.id, ...db])).code).toBe(0);
+      const discarded = await runCli(['dead-letters', 'discard', items[0]!.id, ...db]);
+      expect(discarded.code, discarded.stderr).toBe(0);
 
       status = 200;
       const single = await runCli(['dead-letters', 'retry', items[1]!.id, ...db]);
-      expect(single.code).toBe(0);
+      expect(single.code, single.stderr).toBe(0);
       const all = await runCli(['dead-letters', 'retry', '--all', '--target', 'webhook', ...db]);
       expect(all.stdout).toContain('retried 2 dead letters');
       t.server.outbox?.wake();

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { CompiledQuery, type Driver, Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import type { Database } from '../schema.js';
 
@@ -41,9 +41,25 @@ function withStatementCache(database: Sqlite.Database, limit = 512): SqliteDatab
   };
 }
 
+/**
+ * Transactions begin IMMEDIATE: they take the write lock up front, waiting up to busy_timeout
+ * for it. A deferred `begin` that reads first and writes later fails at once with SQLITE_BUSY
+ * when another process (a CLI command beside a running server) committed in between; the busy
+ * handler cannot help there. Within one process there is one connection, so nothing changes.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 export function createSqliteDialect(path: string): StoreDialect {
   const database = withStatementCache(openSqliteDatabase(path));
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
   return {
     name: 'sqlite',
     db,

@@ -46,6 +46,9 @@ const NODES = 3;
 const EVENTS = 100;
 
 const kinds = STORES.filter((k) => k === 'postgres');
+// Several nodes share one database only on PostgreSQL; with STORES=sqlite the file says so instead of failing as empty.
+if (kinds.length === 0)
+  describe.skip('several nodes on one PostgreSQL (STORES excludes postgres)', () => it.skip('needs PostgreSQL'));
 for (const kind of kinds) {
   describe(`${NODES} nodes, ${EVENTS} concurrent events (${kind})`, () => {
     const nodes: TestServer[] = [];

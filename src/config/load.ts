@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import type { AppConfig, Tenant } from './model.js';
 import { type ConfigFile, ConfigSchema } from './schema.js';
@@ -31,16 +31,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = process.env): AppConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const locate = (path: Path): Pick<ConfigProblem, 'line' | 'column'> => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) {
-        const pos = lines.linePos(node.range[0]);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-    return {};
-  };
+  const locate = locator(doc, lines);
   const problem = (path: Path, message: string): ConfigProblem => ({
     pointer: pointer(path),
     message,
@@ -84,6 +75,20 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const tenants = new Map<string, Tenant>();
   for (const t of config.tenants) tenants.set(t.id, buildTenant(t));
   return { source, tenants };
+}
+
+/** Where a path into a YAML document is written (the nearest node that has a position). */
+export function locator(doc: Document, lines: LineCounter): (path: Path) => Pick<ConfigProblem, 'line' | 'column'> {
+  return (path) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) {
+        const pos = lines.linePos(node.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+    return {};
+  };
 }
 
 export function pointer(path: Path): string {

@@ -8,9 +8,9 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { type Static, Type } from 'typebox';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { ConfigProblem } from './config-error.js';
-import { type Path, pointer, schemaProblem, simplifyUnionErrors } from './load.js';
+import { locator, type Path, pointer, schemaProblem, simplifyUnionErrors } from './load.js';
 import { MemberSchema, PolicySchema, TeamSchema } from './schema.js';
 import { checkRouting, type RoutingDocument } from './tenant.js';
 
@@ -49,16 +49,7 @@ export function parseRoutingYaml(text: string): RoutingDocumentResult {
       }),
     };
   }
-  const locate = (path: Path): Pick<ConfigProblem, 'line' | 'column'> => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) {
-        const pos = lines.linePos(node.range[0]);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-    return {};
-  };
+  const locate = locator(doc, lines);
   return check(doc.toJS(), locate);
 }
 

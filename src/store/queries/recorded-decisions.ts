@@ -6,8 +6,10 @@
  * RFC 3339 UTC with milliseconds and so compares as text on both stores.
  */
 import type { Kysely } from 'kysely';
-import type { Candidate, RouteTrace, Snapshot, Task } from '../../core/index.js';
+import type { Candidate, RouteTrace, Snapshot } from '../../core/index.js';
+import { toDecisionRow } from '../rows.js';
 import type { Database } from '../schema.js';
+import type { DecisionRow } from '../store.js';
 
 export interface RecordedDecisionQuery {
   /** created_at ≥ from (RFC 3339 with milliseconds, UTC). */
@@ -29,24 +31,12 @@ export interface RecordedDetail {
   functions?: Record<string, unknown>[];
 }
 
-export interface RecordedDecision {
-  id: string;
-  taskId: string;
-  /** null for decisions the backlog made (a queued task decided again). */
-  eventId: string | null;
+/** An automatic decision as stored (DecisionRow), with its detail, snapshot and task typed for replay. */
+export interface RecordedDecision
+  extends Omit<DecisionRow, 'kind' | 'outcome' | 'detail' | 'snapshot' | 'supersedesId' | 'reason' | 'actor'> {
   outcome: 'assigned' | 'queued';
-  assignee: string | null;
-  queue: string | null;
-  route: string | null;
-  strategy: string | null;
-  policyVersion: string;
-  inputHash: string;
-  explanation: string;
   detail: RecordedDetail;
   snapshot: Snapshot;
-  /** null for decisions recorded before migration 0008 (the task was not kept with the decision). */
-  task: Task | null;
-  createdAt: string;
 }
 
 export async function listRecordedDecisions(
@@ -56,23 +46,7 @@ export async function listRecordedDecisions(
 ): Promise<RecordedDecision[]> {
   const rows = await db
     .selectFrom('decisions')
-    .select([
-      'id',
-      'task_id',
-      'event_id',
-      'outcome',
-      'assignee',
-      'queue',
-      'route',
-      'strategy',
-      'policy_version',
-      'input_hash',
-      'explanation',
-      'detail',
-      'snapshot',
-      'task',
-      'created_at',
-    ])
+    .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('kind', '=', 'auto')
     .$if(q.after !== undefined, (w) => w.where('id', '>', q.after as string))
@@ -81,23 +55,8 @@ export async function listRecordedDecisions(
     .orderBy('id')
     .limit(q.limit)
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    taskId: r.task_id,
-    eventId: r.event_id,
-    outcome: r.outcome as RecordedDecision['outcome'],
-    assignee: r.assignee,
-    queue: r.queue,
-    route: r.route,
-    strategy: r.strategy,
-    policyVersion: r.policy_version,
-    inputHash: r.input_hash,
-    explanation: r.explanation,
-    detail: JSON.parse(r.detail) as RecordedDetail,
-    snapshot: JSON.parse(r.snapshot) as Snapshot,
-    task: r.task === null ? null : (JSON.parse(r.task) as Task),
-    createdAt: r.created_at,
-  }));
+  // Automatic decisions always have an outcome of assigned or queued, a detail and a snapshot.
+  return rows.map((r) => toDecisionRow(r) as unknown as RecordedDecision);
 }
 
 /** Tenants that have automatic decisions (for `replay --verify` without --tenant). */

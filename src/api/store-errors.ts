@@ -6,15 +6,9 @@ import { TaskStateConflict } from '../store/store.js';
 export function asProblem(e: unknown): unknown {
   if (e instanceof TaskNotFound) return Problem.notFound('task-not-found', `No task ${e.taskId}.`);
   if (e instanceof TaskStateConflict) {
-    return new Problem(
-      409,
-      'task-state-conflict',
-      'Conflict',
-      `Cannot ${e.action} task ${e.taskId}: it is ${e.status}.`,
-      {
-        taskStatus: e.status,
-      },
-    );
+    return Problem.conflict('task-state-conflict', `Cannot ${e.action} task ${e.taskId}: it is ${e.status}.`, {
+      taskStatus: e.status,
+    });
   }
   return e;
 }

@@ -3,9 +3,10 @@ import { PROBLEM_CONTENT_TYPE, Problem } from './problem.js';
 
 /** Fastify's own 4xx errors (raised before a handler runs) mapped onto stable problem types. */
 const FASTIFY_PROBLEMS: Record<string, (e: FastifyError) => Problem> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: () => Problem.payloadTooLarge('The request body exceeds the 1 MiB limit.'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    Problem.payloadTooLarge('payload-too-large', 'The request body exceeds the 1 MiB limit.'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: (e) =>
-    Problem.unsupportedMediaType(`${e.message}. Send the body as application/json.`),
+    Problem.unsupportedMediaType('unsupported-media-type', `${e.message}. Send the body as application/json.`),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     Problem.badRequest('invalid-content-length', 'Content-Length does not match the body.'),
   FST_ERR_CTP_EMPTY_JSON_BODY: () =>
@@ -25,15 +26,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
     } else if (error.code && FASTIFY_PROBLEMS[error.code])
       problem = (FASTIFY_PROBLEMS[error.code] as (e: FastifyError) => Problem)(error);
     else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      problem = new Problem(error.statusCode, 'bad-request', 'Bad request', error.message);
+      problem = Problem.otherClientError(error.statusCode, error.message);
     } else {
       request.log.error({ err: error }, 'unhandled error');
-      problem = new Problem(
-        500,
-        'internal',
-        'Internal server error',
-        'Something went wrong on our side; it has been logged.',
-      );
+      problem = Problem.internal('internal', 'Something went wrong on our side; it has been logged.');
     }
     reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem.toJSON());
   });

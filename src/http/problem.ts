@@ -1,7 +1,12 @@
 /**
- * RFC 9457 problem details: one error type, one constructor per kind. The `type` is a stable
- * URN clients may switch on (listed in docs/problems.md); `detail` is for humans.
+ * RFC 9457 problem details: one error type, one constructor per status. The `type` is a stable
+ * URN clients may switch on; every slug, with its status and title, is declared once in
+ * ./problems.ts (and described in docs/problems.md). The constructors accept only catalog slugs
+ * of their status, so a typo or a 404 slug raised as a 409 does not compile. `detail` is for
+ * humans.
  */
+import { PROBLEMS, type ProblemSlug, type SlugWithStatus } from './problems.js';
+
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export interface ProblemBody {
@@ -12,16 +17,22 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
+type Extensions = Record<string, unknown>;
+
 export class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly slug: string,
-    readonly title: string,
+  readonly status: number;
+  readonly title: string;
+
+  private constructor(
+    readonly slug: ProblemSlug,
     readonly detail: string,
-    readonly extensions: Record<string, unknown> = {},
+    readonly extensions: Extensions = {},
+    status?: number,
   ) {
     super(detail);
     this.name = 'Problem';
+    this.status = status ?? PROBLEMS[slug].status;
+    this.title = PROBLEMS[slug].title;
   }
 
   get type(): string {
@@ -32,25 +43,42 @@ export class Problem extends Error {
     return { type: this.type, title: this.title, status: this.status, detail: this.detail, ...this.extensions };
   }
 
-  static badRequest(slug: string, detail: string, extensions?: Record<string, unknown>): Problem {
-    return new Problem(400, slug, 'Bad request', detail, extensions);
+  static badRequest(slug: SlugWithStatus<400>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
   }
-  static unauthorized(slug: string, detail: string): Problem {
-    return new Problem(401, slug, 'Unauthorized', detail);
+  static unauthorized(slug: SlugWithStatus<401>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
   }
-  static notFound(slug: string, detail: string): Problem {
-    return new Problem(404, slug, 'Not found', detail);
+  static forbidden(slug: SlugWithStatus<403>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
   }
-  static payloadTooLarge(detail: string): Problem {
-    return new Problem(413, 'payload-too-large', 'Payload too large', detail);
+  static notFound(slug: SlugWithStatus<404>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
   }
-  static unsupportedMediaType(detail: string): Problem {
-    return new Problem(415, 'unsupported-media-type', 'Unsupported media type', detail);
+  static conflict(slug: SlugWithStatus<409>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
   }
-  static unprocessable(slug: string, detail: string, extensions?: Record<string, unknown>): Problem {
-    return new Problem(422, slug, 'Unprocessable content', detail, extensions);
+  static payloadTooLarge(slug: SlugWithStatus<413>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
   }
-  static unavailable(slug: string, detail: string): Problem {
-    return new Problem(503, slug, 'Service unavailable', detail);
+  static unsupportedMediaType(slug: SlugWithStatus<415>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
+  }
+  static unprocessable(slug: SlugWithStatus<422>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
+  }
+  static internal(slug: SlugWithStatus<500>, detail: string): Problem {
+    return new Problem(slug, detail);
+  }
+  static unavailable(slug: SlugWithStatus<503>, detail: string, extensions?: Extensions): Problem {
+    return new Problem(slug, detail, extensions);
+  }
+  /**
+   * Another 4xx the HTTP layer raised (not one of fastify's errors the handler maps): type
+   * `bad-request` with the status the error carries (400 for every one fastify raises itself).
+   */
+  static otherClientError(status: number, detail: string): Problem {
+    if (status < 400 || status > 499) throw new RangeError(`otherClientError: ${status} is not a 4xx status`);
+    return new Problem('bad-request', detail, {}, status);
   }
 }

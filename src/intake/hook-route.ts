@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppConfig } from '../config/model.js';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../http/problem.js';
+import { dashed } from '../http/problems.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
 import type { GroupCommitter } from './group-commit.js';
@@ -66,6 +67,7 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Prom
         return reject(
           'media_type',
           Problem.unsupportedMediaType(
+            'unsupported-media-type',
             `A ${integration.type} integration does not accept ${contentType || 'a body without a content type'}.`,
           ),
         );
@@ -99,7 +101,7 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeDeps): Prom
       }
       const verdict = adapter.verify(delivery, { ...integration, secrets }, receivedAt);
       if (!verdict.ok) {
-        return reject(verdict.reason, Problem.unauthorized(verdict.reason.replaceAll('_', '-'), verdict.detail));
+        return reject(verdict.reason, Problem.unauthorized(dashed(verdict.reason), verdict.detail));
       }
       const parsed = adapter.parse(delivery);
       if (!parsed.ok) return reject('malformed_json', Problem.badRequest('malformed-json', parsed.detail));

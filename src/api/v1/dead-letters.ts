@@ -34,10 +34,8 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: 
       const r = await store.retryDeadLetter({ tenantId, id, actor: `apikey:${keyId}`, now: clock().toISOString() });
       if (r === 'not_found') throw notFound(id);
       if (r === 'event')
-        throw new Problem(
-          409,
+        throw Problem.conflict(
           'event-retry-unsupported',
-          'Conflict',
           `${id} is an event dead letter: events cannot be retried from the dead letters yet. Fix the cause and have the source send it again (a new delivery id), or discard it.`,
         );
       return reply.status(202).send({ status: 'pending' as const });

@@ -156,10 +156,8 @@ function manifestProblem(e: FunctionManifestError): Problem {
   const extensions = { errors: e.problems };
   const detail = e.message.replace(/^invalid function manifest: /, '');
   return e.status === 413
-    ? new Problem(
-        413,
+    ? Problem.payloadTooLarge(
         'function-source-too-large',
-        'Payload too large',
         `The source ${detail.replace(/^\/source /, '')}.`,
         extensions,
       )

@@ -128,10 +128,8 @@ export const integrationSecretRoutes: FastifyPluginAsyncTypebox<{ config: AppCon
       const { tenantId, keyId } = request.principal;
       const { secretId } = request.params;
       if (secretId.startsWith('config:')) {
-        throw new Problem(
-          409,
+        throw Problem.conflict(
           'config-secret',
-          'Conflict',
           `${secretId} is in the config: remove it there (or give it an expiresAt) and restart.`,
         );
       }

@@ -87,10 +87,6 @@ const VersionParams = Type.Object({
   v: Type.String({ description: 'A version id (pv_…), its number, or `active`' }),
 });
 
-const conflict = (slug: string, detail: string, extensions?: Record<string, unknown>) =>
-  new Problem(409, slug, 'Conflict', detail, extensions);
-const forbidden = (slug: string, detail: string) => new Problem(403, slug, 'Forbidden', detail);
-
 const errorResponses = { ...problemResponses, 403: ProblemSchema, 409: ProblemSchema };
 
 /**
@@ -152,7 +148,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
   /** Activate (after the review rule), then bring this node's routing up to date at once. */
   const activate = async (tenantId: string, version: PolicyVersionSummary, actor: string, reason: string | null) => {
     const refusal = await activationRefusal(store, tenantId, version);
-    if (refusal) throw conflict('policy-version-not-approved', refusal, { review: version.review });
+    if (refusal) throw Problem.conflict('policy-version-not-approved', refusal, { review: version.review });
     const result = await store.activatePolicyVersion({
       tenantId,
       version: version.id,
@@ -204,7 +200,8 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
             ? `Tenant ${tenantId} requires review: create the version without activate, have a key with scope ` +
               'policy:approve (not yours) approve it, then activate it.'
             : null;
-        if (refusal) throw conflict('policy-version-not-approved', refusal, { review: existing?.review ?? 'pending' });
+        if (refusal)
+          throw Problem.conflict('policy-version-not-approved', refusal, { review: existing?.review ?? 'pending' });
       }
       const actor = actorOf(keyId);
       const { version, created } = await createPolicyVersion(store, {
@@ -281,7 +278,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const { tenantId, keyId, scopes } = request.principal;
       if (!scopes.includes('policy:approve')) {
-        throw forbidden(
+        throw Problem.forbidden(
           'missing-scope',
           'Approving a policy version needs an API key with scope policy:approve (switchyard keys create --scope policy:approve).',
         );
@@ -289,7 +286,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
       const version = await resolveVersion(store, tenantId, request.params.v);
       const actor = actorOf(keyId);
       if (version.author === actor) {
-        throw forbidden(
+        throw Problem.forbidden(
           'self-approval',
           `Version ${version.number} was created with this key: another key with scope policy:approve must approve it.`,
         );
@@ -305,7 +302,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
         // Approved by someone else meanwhile: show it as it is now.
         approved ??= await store.getPolicyVersion(tenantId, { id: version.id });
       } else if (version.review === 'not_required') {
-        throw conflict(
+        throw Problem.conflict(
           'policy-review-not-required',
           `Version ${version.number} was created without review (not_required): there is nothing to approve.`,
         );

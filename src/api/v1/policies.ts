@@ -2,7 +2,8 @@
  * /api/v1/policies: policy as versioned, reviewed code (docs/policy-versions.md). A version is
  * a tenant's routing document `{ policy, members, teams }`, addressed by its content hash
  * `pv_…` (the id every decision records) and numbered 1, 2, 3… for people. Create → (review)
- * → activate; rollback = activating an earlier version. Every transition is audited.
+ * → activate; rollback = activating an earlier version. Every transition is audited. This file
+ * creates, lists and shows versions; policy-review.ts approves and activates them.
  */
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -15,54 +16,22 @@ import type { FunctionRegistry } from '../../functions/registry.js';
 import { Problem } from '../../http/problem.js';
 import { checkPinnedFunctions } from '../../policy/pinned-functions.js';
 import type { PolicyRegistry } from '../../policy/registry.js';
-import { activationRefusal, createPolicyVersion, findPolicyVersion } from '../../policy/versions.js';
-import type { PolicyActivationRow, PolicyVersionRow, PolicyVersionSummary, Store } from '../../store/store.js';
-import { PageQuery, ProblemSchema, problemResponses } from '../schemas.js';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-const Json = Type.Object({}, { additionalProperties: true });
-
-const VersionSummaryView = Type.Object(
-  {
-    id: Type.String({ description: '`pv_` + 16 hex: the content hash decisions record as policyVersion' }),
-    number: Type.Integer({ description: '1, 2, 3… per tenant, in creation order' }),
-    parent: Nullable(Type.String({ description: 'The version that was active when this one was created' })),
-    author: Nullable(Type.String({ description: 'apikey:<api key id>, config:<file> or cli:<os user>' })),
-    message: Nullable(Type.String()),
-    review: Type.String({ description: 'not_required, pending or approved' }),
-    approvedBy: Nullable(Type.String()),
-    approvedAt: Nullable(Type.String()),
-    createdAt: Type.String({ format: 'date-time' }),
-    active: Type.Boolean({ description: 'The tenant routes new events with this version' }),
-  },
-  { additionalProperties: false },
-);
-
-const VersionView = Type.Object(
-  {
-    ...VersionSummaryView.properties,
-    document: Type.Object(
-      { policy: Json, members: Type.Array(Json), teams: Type.Array(Json) },
-      { additionalProperties: false, description: 'The routing document as declared (defaults filled in)' },
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const ActivationView = Type.Object(
-  {
-    id: Type.String(),
-    version: Type.String(),
-    number: Type.Union([Type.Integer(), Type.Null()]),
-    previous: Nullable(Type.String()),
-    previousNumber: Type.Union([Type.Integer(), Type.Null()]),
-    actor: Type.String(),
-    reason: Nullable(Type.String()),
-    rollback: Type.Boolean({ description: 'The version is older than the one it replaced' }),
-    at: Type.String({ format: 'date-time' }),
-  },
-  { additionalProperties: false },
-);
+import { activationRefusal, createPolicyVersion } from '../../policy/versions.js';
+import type { Store } from '../../store/store.js';
+import { PageQuery, problemResponses } from '../schemas.js';
+import { activateVersion, policyReviewRoutes } from './policy-review.js';
+import {
+  activeOf,
+  actorOf,
+  errorResponses,
+  Nullable,
+  resolveVersion,
+  summaryView,
+  VersionParams,
+  VersionSummaryView,
+  VersionView,
+  versionView,
+} from './policy-views.js';
 
 const CreateBody = Type.Object(
   {
@@ -83,29 +52,6 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
-const VersionParams = Type.Object({
-  v: Type.String({ description: 'A version id (pv_…), its number, or `active`' }),
-});
-
-const errorResponses = { ...problemResponses, 403: ProblemSchema, 409: ProblemSchema };
-
-/**
- * The version `ref` names for the tenant — an id (`pv_…`), a number or `active` — or a 404
- * problem `policy-version-not-found` (another tenant's version looks exactly like a missing one).
- */
-export async function resolveVersion(store: Store, tenantId: string, ref: string): Promise<PolicyVersionRow> {
-  const version = await findPolicyVersion(store, tenantId, ref);
-  if (!version) {
-    throw Problem.notFound(
-      'policy-version-not-found',
-      ref === 'active'
-        ? `Tenant ${tenantId} has no active policy version.`
-        : `No policy version ${ref} (give a pv_… id, a version number or "active").`,
-    );
-  }
-  return version;
-}
-
 /** 422 `invalid-policy`: `errors` lists every problem with its JSON pointer (`path`) and, for YAML, its line. */
 function invalidPolicy(problems: ConfigProblem[]): Problem {
   const where = (p: ConfigProblem) => `${p.pointer || '/'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`;
@@ -125,43 +71,6 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
   /** Pinned function versions must exist (src/policy/pinned-functions.ts). */
   functions: FunctionRegistry;
 }> = async (app, { store, config, policies, clock, functions }) => {
-  const activeOf = async (tenantId: string) => (await store.activePolicies([tenantId]))[0];
-  const summaryView = (v: PolicyVersionSummary, active: string | undefined) => ({
-    id: v.id,
-    number: v.number,
-    parent: v.parent,
-    author: v.author,
-    message: v.message,
-    review: v.review,
-    approvedBy: v.approvedBy,
-    approvedAt: v.approvedAt,
-    createdAt: v.createdAt,
-    active: v.id === active,
-  });
-  const versionView = (v: PolicyVersionRow, active: string | undefined) => ({
-    ...summaryView(v, active),
-    document: v.document as { policy: Record<string, unknown>; members: []; teams: [] },
-  });
-  const activationView = (a: PolicyActivationRow) => ({ ...a });
-  const actorOf = (keyId: string) => `apikey:${keyId}`;
-
-  /** Activate (after the review rule), then bring this node's routing up to date at once. */
-  const activate = async (tenantId: string, version: PolicyVersionSummary, actor: string, reason: string | null) => {
-    const refusal = await activationRefusal(store, tenantId, version);
-    if (refusal) throw Problem.conflict('policy-version-not-approved', refusal, { review: version.review });
-    const result = await store.activatePolicyVersion({
-      tenantId,
-      version: version.id,
-      actor,
-      reason,
-      now: clock().toISOString(),
-    });
-    if (result.status === 'not_found')
-      throw Problem.notFound('policy-version-not-found', `No policy version ${version.id}.`);
-    await policies.refresh();
-    return result.status === 'activated' ? result.activation : null;
-  };
-
   app.post(
     '/policies/versions',
     {
@@ -212,8 +121,8 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
         reviewRequired,
         now: clock().toISOString(),
       });
-      if (activateNow) await activate(tenantId, version, actor, null);
-      const active = await activeOf(tenantId);
+      if (activateNow) await activateVersion({ store, policies, clock }, tenantId, version, actor, null);
+      const active = await activeOf(store, tenantId);
       return reply.status(created ? 201 : 200).send(versionView(version, active?.version));
     },
   );
@@ -239,7 +148,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
       }
       const [page, active] = await Promise.all([
         store.listPolicyVersions(tenantId, limit, after === undefined ? undefined : Number(after)),
-        activeOf(tenantId),
+        activeOf(store, tenantId),
       ]);
       return { items: page.items.map((v) => summaryView(v, active?.version)), next: page.next };
     },
@@ -258,141 +167,9 @@ export const policyRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const { tenantId } = request.principal;
       const version = await resolveVersion(store, tenantId, request.params.v);
-      return versionView(version, (await activeOf(tenantId))?.version);
+      return versionView(version, (await activeOf(store, tenantId))?.version);
     },
   );
 
-  app.post(
-    '/policies/versions/:v/approve',
-    {
-      schema: {
-        summary: 'Approve a pending version (needs a key with scope policy:approve that is not the author’s)',
-        description:
-          '403 `missing-scope` without the scope, 403 `self-approval` for the key that created it; 409 ' +
-          '`policy-review-not-required` for a version that needs no review. Approving an approved version changes nothing.',
-        tags: ['policies'],
-        params: VersionParams,
-        response: { 200: VersionView, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { tenantId, keyId, scopes } = request.principal;
-      if (!scopes.includes('policy:approve')) {
-        throw Problem.forbidden(
-          'missing-scope',
-          'Approving a policy version needs an API key with scope policy:approve (switchyard keys create --scope policy:approve).',
-        );
-      }
-      const version = await resolveVersion(store, tenantId, request.params.v);
-      const actor = actorOf(keyId);
-      if (version.author === actor) {
-        throw Problem.forbidden(
-          'self-approval',
-          `Version ${version.number} was created with this key: another key with scope policy:approve must approve it.`,
-        );
-      }
-      let approved: PolicyVersionRow | undefined = version;
-      if (version.review === 'pending') {
-        approved = await store.approvePolicyVersion({
-          tenantId,
-          version: version.id,
-          actor,
-          now: clock().toISOString(),
-        });
-        // Approved by someone else meanwhile: show it as it is now.
-        approved ??= await store.getPolicyVersion(tenantId, { id: version.id });
-      } else if (version.review === 'not_required') {
-        throw Problem.conflict(
-          'policy-review-not-required',
-          `Version ${version.number} was created without review (not_required): there is nothing to approve.`,
-        );
-      }
-      return versionView(approved ?? version, (await activeOf(tenantId))?.version);
-    },
-  );
-
-  app.post(
-    '/policies/versions/:v/activate',
-    {
-      schema: {
-        summary: 'Make a version the active one: new events are routed by it. Rollback = activating an earlier version',
-        description:
-          'Recorded in /policies/activations and the audit trail. 409 `policy-version-not-approved` for a pending ' +
-          'version that was never active. Activating the active version changes nothing (`activation` is null).',
-        tags: ['policies'],
-        params: VersionParams,
-        body: Type.Optional(
-          Type.Object(
-            { reason: Type.Optional(Type.String({ maxLength: 2000, description: 'Why; kept in the audit trail' })) },
-            { additionalProperties: false },
-          ),
-        ),
-        response: {
-          200: Type.Object({ version: VersionView, activation: Type.Union([ActivationView, Type.Null()]) }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { tenantId, keyId } = request.principal;
-      const version = await resolveVersion(store, tenantId, request.params.v);
-      const activation = await activate(tenantId, version, actorOf(keyId), request.body?.reason?.trim() || null);
-      return {
-        version: versionView(version, (await activeOf(tenantId))?.version),
-        activation: activation && activationView(activation),
-      };
-    },
-  );
-
-  app.get(
-    '/policies/active',
-    {
-      schema: {
-        summary: 'The active version (routes new events) and the one this node routes with now',
-        description: '`serving` differs from `version.id` only for the moment it takes a node to refresh.',
-        tags: ['policies'],
-        response: {
-          200: Type.Object({
-            version: VersionSummaryView,
-            activatedAt: Type.String({ format: 'date-time' }),
-            serving: Nullable(Type.String()),
-          }),
-          ...problemResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { tenantId } = request.principal;
-      const active = await activeOf(tenantId);
-      const version = active && (await store.getPolicyVersion(tenantId, { id: active.version }));
-      if (!active || !version) {
-        throw Problem.notFound('policy-version-not-found', `Tenant ${tenantId} has no active policy version.`);
-      }
-      return {
-        version: summaryView(version, active.version),
-        activatedAt: active.activatedAt,
-        serving: policies.active(tenantId) ?? null,
-      };
-    },
-  );
-
-  app.get(
-    '/policies/activations',
-    {
-      schema: {
-        summary: 'Every change of the active version (activations and rollbacks), newest first',
-        tags: ['policies'],
-        querystring: Type.Object(PageQuery),
-        response: {
-          200: Type.Object({ items: Type.Array(ActivationView), next: Nullable(Type.String()) }),
-          ...problemResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { limit = 50, after } = request.query;
-      const page = await store.listPolicyActivations(request.principal.tenantId, { limit, after });
-      return { items: page.items.map(activationView), next: page.next };
-    },
-  );
+  await app.register(policyReviewRoutes, { store, policies, clock });
 };

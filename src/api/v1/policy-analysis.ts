@@ -19,7 +19,7 @@ import { DEFAULT_LIMIT, type Fixture, MAX_LIMIT, simulateFixtures, simulateRecor
 import { parseWindow, WindowError } from '../../policy/simulate-input.js';
 import type { Store } from '../../store/store.js';
 import { problemResponses } from '../schemas.js';
-import { resolveVersion } from './policies.js';
+import { resolveVersion } from './policy-views.js';
 
 const Json = Type.Object({}, { additionalProperties: true });
 /** Most fixtures one request may carry. */

@@ -43,36 +43,22 @@ export class Problem extends Error {
     return { type: this.type, title: this.title, status: this.status, detail: this.detail, ...this.extensions };
   }
 
-  static badRequest(slug: SlugWithStatus<400>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
+  /** A constructor for the catalog slugs of one status (so `conflict('task-not-found', …)` does not compile). */
+  private static withStatus<S extends number>() {
+    return (slug: SlugWithStatus<S>, detail: string, extensions?: Extensions): Problem =>
+      new Problem(slug, detail, extensions);
   }
-  static unauthorized(slug: SlugWithStatus<401>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
-  }
-  static forbidden(slug: SlugWithStatus<403>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
-  }
-  static notFound(slug: SlugWithStatus<404>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
-  }
-  static conflict(slug: SlugWithStatus<409>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
-  }
-  static payloadTooLarge(slug: SlugWithStatus<413>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
-  }
-  static unsupportedMediaType(slug: SlugWithStatus<415>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
-  }
-  static unprocessable(slug: SlugWithStatus<422>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
-  }
-  static internal(slug: SlugWithStatus<500>, detail: string): Problem {
-    return new Problem(slug, detail);
-  }
-  static unavailable(slug: SlugWithStatus<503>, detail: string, extensions?: Extensions): Problem {
-    return new Problem(slug, detail, extensions);
-  }
+  static readonly badRequest = Problem.withStatus<400>();
+  static readonly unauthorized = Problem.withStatus<401>();
+  static readonly forbidden = Problem.withStatus<403>();
+  static readonly notFound = Problem.withStatus<404>();
+  static readonly conflict = Problem.withStatus<409>();
+  static readonly payloadTooLarge = Problem.withStatus<413>();
+  static readonly unsupportedMediaType = Problem.withStatus<415>();
+  static readonly unprocessable = Problem.withStatus<422>();
+  static readonly internal = Problem.withStatus<500>();
+  static readonly unavailable = Problem.withStatus<503>();
+
   /**
    * Another 4xx the HTTP layer raised (not one of fastify's errors the handler maps): type
    * `bad-request` with the status the error carries (400 for every one fastify raises itself).

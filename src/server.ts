@@ -11,7 +11,7 @@ import type { AppConfig } from './config/model.js';
 import type { RoutingDocument } from './config/tenant.js';
 import { createFunctionHost } from './functions/function-host.js';
 import { FunctionRegistry } from './functions/registry.js';
-import { installProblemHandlers } from './http/error-handler.js';
+import { frameworkErrors, installProblemHandlers } from './http/error-handler.js';
 import { GroupCommitter } from './intake/group-commit.js';
 import { intakeRoutes } from './intake/hook-route.js';
 import { secretProviderFor } from './intake/secret-provider.js';
@@ -103,6 +103,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== '1' }),
     // Webhook senders keep connections open; so does the bench.
     keepAliveTimeout: 65_000,
+    frameworkErrors,
   });
   installProblemHandlers(app);
   await app.register(swagger, {

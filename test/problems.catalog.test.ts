@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installProblemHandlers } from '../src/http/error-handler.js';
+import { frameworkErrors, installProblemHandlers } from '../src/http/error-handler.js';
 import { PROBLEM_CONTENT_TYPE } from '../src/http/problem.js';
 import { PROBLEMS, type ProblemSlug } from '../src/http/problems.js';
 
@@ -69,7 +69,7 @@ describe('the problem catalog', () => {
 describe("fastify's own errors are answered with catalog problems", () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    app = Fastify({ logger: false });
+    app = Fastify({ logger: false, frameworkErrors });
     installProblemHandlers(app);
     app.post(
       '/things',
@@ -80,6 +80,7 @@ describe("fastify's own errors are answered with catalog problems", () => {
       },
       async () => ({ ok: true }),
     );
+    app.get('/things/:id', async () => ({ ok: true }));
     app.get('/boom', async () => {
       throw new Error('a bug');
     });
@@ -120,6 +121,12 @@ describe("fastify's own errors are answered with catalog problems", () => {
       'malformed-json',
     ],
     ['a URL with no route', () => app.inject({ method: 'GET', url: '/nothing-here' }), 'route-not-found'],
+    ['a URL that does not decode', () => app.inject({ method: 'GET', url: '/things/%zz' }), 'bad-request'],
+    [
+      'a path segment over 100 characters',
+      () => app.inject({ method: 'GET', url: `/things/${'x'.repeat(101)}` }),
+      'uri-too-long',
+    ],
     ['another 4xx error', () => app.inject({ method: 'GET', url: '/refused' }), 'bad-request'],
     ['an unexpected error', () => app.inject({ method: 'GET', url: '/boom' }), 'internal'],
   ];

@@ -54,6 +54,7 @@ export class Problem extends Error {
   static readonly notFound = Problem.withStatus<404>();
   static readonly conflict = Problem.withStatus<409>();
   static readonly payloadTooLarge = Problem.withStatus<413>();
+  static readonly uriTooLong = Problem.withStatus<414>();
   static readonly unsupportedMediaType = Problem.withStatus<415>();
   static readonly unprocessable = Problem.withStatus<422>();
   static readonly internal = Problem.withStatus<500>();

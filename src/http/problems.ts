@@ -48,6 +48,8 @@ export const PROBLEMS = {
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'function-source-too-large': { status: 413, title: 'Payload too large' },
 
+  'uri-too-long': { status: 414, title: 'URI too long' },
+
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
 
   'invalid-policy': { status: 422, title: 'Unprocessable content' },

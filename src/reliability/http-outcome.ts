@@ -37,12 +37,21 @@ export function outcomeError(
     : new PermanentError(message);
 }
 
-/** Retry-After: delay-seconds or an HTTP date; undefined when absent or unreadable; 0 for a past date. */
+/** Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with the day's name. */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i;
+
+/**
+ * Retry-After: delay-seconds or an HTTP date; undefined when absent or unreadable; 0 for a past
+ * date. Only a value shaped like an HTTP date is read as one: Date.parse alone takes `1.5` or
+ * `-5` for days in 2001.
+ */
 export function parseRetryAfter(value: string | null | undefined, now: Date): number | undefined {
   if (!value) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
+  if (!HTTP_DATE.test(v)) return undefined;
+  // HTTP dates are UTC; asctime's form does not say so, and Date.parse would read local time.
+  const at = Date.parse(/GMT$/i.test(v) ? v : `${v} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(at - now.getTime(), 0);
 }

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import type { Tenant } from '../src/config/model.js';
 import { decide, type Snapshot, type Task } from '../src/core/index.js';
-import { computeScheduleState } from '../src/pipeline/schedule-state.js';
+import { computeScheduleState } from '../src/core/schedule-state.js';
 import { round } from './throughput.js';
 
 const TEAMS = 10;

@@ -3,7 +3,7 @@
  * unique webhook-id and unique payload key. Signed ahead of the timed window so the client's
  * CPU goes to sending.
  */
-import { signStandardWebhook } from '../src/intake/verify.js';
+import { signStandardWebhook } from '../src/crypto/standard-webhooks.js';
 
 export interface SignedRequest {
   id: string;

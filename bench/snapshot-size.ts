@@ -19,7 +19,7 @@ import { Webhook } from 'standardwebhooks';
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import type { Snapshot } from '../src/core/index.js';
-import { computeScheduleState } from '../src/pipeline/schedule-state.js';
+import { computeScheduleState } from '../src/core/schedule-state.js';
 import { SCHEDULE_KEYS } from '../src/policy/recorded-input.js';
 import { buildServer } from '../src/server.js';
 import { openStore } from '../src/store/open-store.js';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../src/config/load.js';
 import { decide, type Snapshot, type Task } from '../src/core/index.js';
-import { computeScheduleState } from '../src/pipeline/schedule-state.js';
+import { computeScheduleState } from '../src/core/schedule-state.js';
 
 const tenant = loadConfigFile('examples/routing.yaml').tenants.get('northwind')!;
 /** Thanksgiving, Thursday 2026-11-26 10:00 in New York (15:00Z, 16:00 in Berlin, 15:00 in Lisbon). */

@@ -1,6 +1,6 @@
 /** The circuit breaker's logic, with an injected clock. */
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../src/outbox/circuit-breaker.js';
+import { CircuitBreaker } from '../src/reliability/circuit-breaker.js';
 
 describe('circuit breaker', () => {
   const make = () => {

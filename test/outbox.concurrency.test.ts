@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptSecret, generateSecret, secretKeyFromEnv } from '../src/intake/secret-box.js';
+import { encryptSecret, generateSecret, secretKeyFromEnv } from '../src/crypto/secret-box.js';
 import { Metrics } from '../src/observability/metrics.js';
 import { subscriptionSecretWhere } from '../src/outbox/targets/webhook.js';
 import { OutboxWorker } from '../src/outbox/worker.js';

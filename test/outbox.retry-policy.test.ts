@@ -1,6 +1,7 @@
 /** The retry policy: exponential backoff with full jitter, capped, a budget, Retry-After as a floor. */
 import { describe, expect, it } from 'vitest';
-import { nextRetry, parseRetryAfter, type RetryPolicy } from '../src/outbox/retry-policy.js';
+import { parseRetryAfter } from '../src/reliability/http-outcome.js';
+import { nextRetry, type RetryPolicy } from '../src/reliability/retry.js';
 
 const policy: RetryPolicy = { baseMs: 1_000, capMs: 60_000, maxAttempts: 8 };
 const top = () => 0.999_999;

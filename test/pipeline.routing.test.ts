@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide, type Snapshot, type Task } from '../src/core/index.js';
-import { inputHash } from '../src/pipeline/make-decision.js';
+import { inputHash } from '../src/crypto/input-hash.js';
 import { postEvent, startTestServer, type TestServer, taskPayload, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
 

@@ -1,6 +1,8 @@
 /** Walk a tenant's whole audit chain from the store, page by page, and report the first break. */
+
+import { GENESIS_HASH } from '../crypto/hash-chain.js';
 import type { Store } from '../store/store.js';
-import { type ChainBreak, GENESIS_HASH, verifyRun } from './hash-chain.js';
+import { type ChainBreak, verifyRun } from './hash-chain.js';
 
 export type AuditProblem =
   | ChainBreak

@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { SecretKeyError } from '../crypto/secret-box.js';
 import { diffVersions } from '../functions/diff.js';
 import { createFunctionHost, tryFunction } from '../functions/function-host.js';
 import { FunctionManifestError } from '../functions/manifest.js';
 import { FunctionRegistry } from '../functions/registry.js';
 import type { FunctionInput, FunctionVersion } from '../functions/types.js';
 import { functionVersionView } from '../functions/view.js';
-import { SecretKeyError } from '../intake/secret-box.js';
 import type { FunctionVersionSummary } from '../store/function-store.js';
 import { fail } from './options.js';
 import { cliActor, withStore } from './store-session.js';

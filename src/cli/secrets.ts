@@ -1,7 +1,7 @@
 /** switchyard secrets rotate | list: an integration's rotated secrets, on the store directly. */
 import { loadConfigFile } from '../config/load.js';
 import type { Integration } from '../config/model.js';
-import { SecretKeyError } from '../intake/secret-box.js';
+import { SecretKeyError } from '../crypto/secret-box.js';
 import { listSecrets, rotateSecret } from '../intake/secret-rotation.js';
 import { openStore } from '../store/open-store.js';
 import { fail } from './options.js';

@@ -1,7 +1,8 @@
 /** Semantic checks of the policy's routes: references, strategy needs, modifiers, conditions. */
-import { validateCondition } from '../policy/validate-condition.js';
+
 import type { Problem } from './check-roster.js';
 import type { RouteFile, TeamFile } from './schema.js';
+import { validateCondition } from './validate-condition.js';
 
 export function checkRoutes(
   routes: RouteFile[],

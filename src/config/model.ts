@@ -1,13 +1,9 @@
 /** The config as the running server uses it: validated, env references resolved, policy compiled. */
 import type { CompiledPolicy, FunctionRef, Policy, Roster } from '../core/index.js';
+import type { SigningSecret } from '../crypto/secret-box.js';
 import type { JiraFieldMap } from './jira-fields.js';
 
-export interface SigningSecret {
-  /** Raw key bytes: the base64 part of `whsec_…` (generic), else the secret or token as UTF-8. */
-  key: Buffer;
-  /** Epoch ms after which the secret is no longer accepted; undefined = no expiry. */
-  expiresAt?: number;
-}
+export type { SigningSecret };
 
 /** The kinds of source an integration can be; each has an adapter in src/intake/sources. */
 export const INTEGRATION_TYPES = ['generic', 'alertmanager', 'github', 'jira', 'slack'] as const;

@@ -1,6 +1,6 @@
 /**
  * The JSON schema of the config file (YAML), declared with TypeBox so the loader gets static
- * types from the same source. `when` conditions are checked by policy/validate-condition.ts,
+ * types from the same source. `when` conditions are checked by config/validate-condition.ts,
  * which gives sharper messages than a recursive anyOf schema would.
  */
 import { type Static, Type } from 'typebox';

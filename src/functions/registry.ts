@@ -6,7 +6,7 @@
  * among the most recently used (bounded LRU). Secrets can be replaced, so they are cached for a
  * short time only.
  */
-import { decryptSecret, encryptSecret, generateSecret, secretKeyFromEnv, signingKeyOf } from '../intake/secret-box.js';
+import { decryptSecret, encryptSecret, generateSecret, secretKeyFromEnv, signingKeyOf } from '../crypto/secret-box.js';
 import type { Store } from '../store/store.js';
 import { checkManifest } from './manifest.js';
 import type { FunctionRef, FunctionVersion } from './types.js';

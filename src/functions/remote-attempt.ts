@@ -2,11 +2,13 @@
  * One attempt at a remote function: POST the input signed per Standard Webhooks, read the
  * answer (bounded in size and time), check that the function signed it for this very request
  * (same `webhook-id`, fresh timestamp, our secret), then parse it. Never throws: every way an
- * attempt can end is an AttemptResult, and the runner (remote.ts) decides whether to retry.
+ * attempt can end is an AttemptResult (a never-throw mapping of src/reliability's
+ * RetryableError = transient and PermanentError = permanent; the status is classified by
+ * httpOutcome), and the runner (remote.ts) decides whether to retry.
  */
 
-import { signStandardWebhook, verifyStandardWebhook } from '../intake/verify.js';
-import { parseRetryAfter } from '../outbox/retry-policy.js';
+import { standardWebhookHeaders, verifyStandardWebhook } from '../crypto/standard-webhooks.js';
+import { causeOf, httpOutcome } from '../reliability/http-outcome.js';
 
 /** Larger answers are refused: no score, decision or Task needs more. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -48,7 +50,6 @@ export async function attemptRemote(r: AttemptRequest): Promise<AttemptResult> {
     detail: `timeout after ${r.timeoutMs} ms`,
   };
   try {
-    const timestamp = Math.floor(r.now() / 1000);
     let res: Response;
     try {
       res = await r.fetch(r.url, {
@@ -57,9 +58,7 @@ export async function attemptRemote(r: AttemptRequest): Promise<AttemptResult> {
           'content-type': 'application/json',
           'user-agent': 'Switchyard-Functions/1',
           'x-switchyard-function': r.functionRef,
-          'webhook-id': r.webhookId,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signStandardWebhook(r.key, r.webhookId, timestamp, r.body),
+          ...standardWebhookHeaders(r.key, r.webhookId, r.now(), r.body),
         },
         body: r.body,
         // A redirect would send the signed input somewhere the function's author did not declare.
@@ -73,14 +72,19 @@ export async function attemptRemote(r: AttemptRequest): Promise<AttemptResult> {
     }
 
     const status = res.status;
-    if (status < 200 || status > 299) {
+    const outcome = httpOutcome(status, res.headers, new Date(r.now()));
+    if (outcome.kind !== 'success') {
       await res.body?.cancel().catch(() => {});
       const reason = `function answered ${status}`;
-      if (status === 408 || status === 429 || status >= 500) {
-        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), new Date(r.now()));
-        return { kind: 'transient', timedOut: false, reason, detail: String(status), retryAfterMs };
-      }
-      if (status >= 300 && status < 400)
+      if (outcome.kind === 'transient')
+        return {
+          kind: 'transient',
+          timedOut: false,
+          reason,
+          detail: String(status),
+          retryAfterMs: outcome.retryAfterMs,
+        };
+      if (outcome.redirect)
         return { kind: 'permanent', reason: `${reason}; redirects are not followed`, detail: String(status) };
       return { kind: 'permanent', reason, detail: String(status) };
     }
@@ -151,10 +155,4 @@ async function readBounded(res: Response, limit: number): Promise<Buffer | null>
     chunks.push(value);
   }
   return Buffer.concat(chunks);
-}
-
-function causeOf(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  const text = cause?.code ?? cause?.message ?? (e as Error).message ?? String(e);
-  return text.split('\n')[0] ?? text;
 }

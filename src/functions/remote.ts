@@ -12,7 +12,8 @@
  * keep failing transiently. `run` never throws for anything the remote side does.
  */
 import { randomUUID } from 'node:crypto';
-import { type BreakerOptions, CircuitBreaker } from '../outbox/circuit-breaker.js';
+import { type BreakerOptions, CircuitBreaker } from '../reliability/circuit-breaker.js';
+import { backoffCeilingMs, nextRetry, type RetryPolicy } from '../reliability/retry.js';
 import { type AttemptResult, attemptRemote, type FetchLike } from './remote-attempt.js';
 import { checkRemoteSpec } from './remote-spec.js';
 import type { FunctionInput, FunctionRun, FunctionVersion } from './types.js';
@@ -37,18 +38,19 @@ export interface RemoteRunnerOptions {
 }
 
 /**
- * Backoff before retry n (1-based): a uniform delay in [0, min(cap, base·2^(n-1))).
- * Short on purpose: a decision is waiting. The sum over the allowed retries is the budget
- * the deadline adds on top of the attempts' timeouts.
+ * Backoff before retry n (1-based), by src/reliability/retry.ts nextRetry: a uniform delay in
+ * [0, min(cap, base·2^(n-1))). Short on purpose: a decision is waiting. The sum over the
+ * allowed retries is the budget the deadline adds on top of the attempts' timeouts.
  */
 export const REMOTE_BACKOFF = { baseMs: 50, capMs: 400 } as const;
 
-const backoffCeiling = (retry: number) => Math.min(REMOTE_BACKOFF.capMs, REMOTE_BACKOFF.baseMs * 2 ** (retry - 1));
+/** The retry policy of one call: `retries` retries after the first attempt. */
+const retryPolicy = (spec: { retries: number }): RetryPolicy => ({ ...REMOTE_BACKOFF, maxAttempts: spec.retries + 1 });
 
 /** The longest one call may take, in ms: every attempt's timeout plus every backoff at its ceiling. */
 export function remoteDeadlineMs(spec: { timeoutMs: number; retries: number }): number {
   let budget = spec.timeoutMs * (spec.retries + 1);
-  for (let n = 1; n <= spec.retries; n++) budget += backoffCeiling(n);
+  for (let n = 1; n <= spec.retries; n++) budget += backoffCeilingMs(REMOTE_BACKOFF, n);
   return budget;
 }
 
@@ -113,20 +115,19 @@ export function createRemoteRunner(options: RemoteRunnerOptions = {}): RemoteRun
         }
         logs.push(`attempt ${attempt}: ${r.detail}`);
         last = r;
-        if (r.kind === 'permanent' || attempt > spec.retries) break;
+        if (r.kind === 'permanent') break;
+        const next = nextRetry(retryPolicy(spec), attempt, random, r.retryAfterMs);
+        if (!next.retry) break;
 
         const remaining = deadline - performance.now();
-        let delayMs = Math.floor(Math.min(Math.max(random(), 0), 1) * backoffCeiling(attempt));
-        if (r.retryAfterMs !== undefined) {
-          if (r.retryAfterMs >= remaining) {
-            last = {
-              ...r,
-              reason: `${r.reason} and asked to retry after ${formatMs(r.retryAfterMs)}, past the deadline`,
-            };
-            break;
-          }
-          delayMs = Math.max(delayMs, r.retryAfterMs);
+        if (r.retryAfterMs !== undefined && r.retryAfterMs >= remaining) {
+          last = {
+            ...r,
+            reason: `${r.reason} and asked to retry after ${formatMs(r.retryAfterMs)}, past the deadline`,
+          };
+          break;
         }
+        const { delayMs } = next;
         if (delayMs >= remaining) break;
         if (delayMs > 0) await sleep(delayMs);
       }

@@ -6,8 +6,8 @@
  * invalidates the entry at once.
  */
 import type { Integration, SigningSecret } from '../config/model.js';
+import { decryptSecret, SecretKeyError, secretKeyFromEnv, toSigningSecret } from '../crypto/secret-box.js';
 import type { Store } from '../store/store.js';
-import { decryptSecret, SecretKeyError, secretKeyFromEnv, toSigningSecret } from './secret-box.js';
 
 export const SECRET_CACHE_TTL_MS = 5_000;
 

@@ -3,9 +3,9 @@
  * A new secret's value is returned once, here, and never again; the store keeps it encrypted.
  */
 import type { Integration } from '../config/model.js';
+import { encryptSecret, generateSecret, secretKeyFromEnv } from '../crypto/secret-box.js';
 import { newId } from '../store/ids.js';
 import type { Store } from '../store/store.js';
-import { encryptSecret, generateSecret, secretKeyFromEnv } from './secret-box.js';
 
 export const DEFAULT_EXPIRE_OTHERS_IN_S = 24 * 60 * 60;
 

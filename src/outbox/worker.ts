@@ -8,13 +8,13 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
+import { type AttemptOutcome, type BreakerOptions, CircuitBreaker } from '../reliability/circuit-breaker.js';
+import { PermanentError, RetryableError } from '../reliability/errors.js';
+import { DEFAULT_RETRY_POLICY, nextRetry, type RetryPolicy } from '../reliability/retry.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { newId } from '../store/ids.js';
 import type { ClaimedDelivery, OutboxRowDraft } from '../store/outbox-store.js';
 import type { Store } from '../store/store.js';
-import { type AttemptOutcome, type BreakerOptions, CircuitBreaker } from './circuit-breaker.js';
-import { PermanentError, RetryableError } from './errors.js';
-import { DEFAULT_RETRY_POLICY, nextRetry, type RetryPolicy } from './retry-policy.js';
 import { TARGETS, targetName } from './targets/index.js';
 import { subscribesTo } from './targets/subscribers.js';
 import type { OutboxTarget } from './targets/types.js';

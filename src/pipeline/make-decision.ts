@@ -3,16 +3,16 @@
  * snapshot (store state + schedule state at `now` + related assignees), the pure decide(),
  * the input hash, what the commit must re-check, outbox rows and the audit entry.
  */
-import { createHash } from 'node:crypto';
 import type { Tenant } from '../config/model.js';
-import { canonicalJson, type Decision, decide, type Snapshot, type Task } from '../core/index.js';
+import { type Decision, decide, type Snapshot, type Task } from '../core/index.js';
+import { scheduleState } from '../core/schedule-state.js';
+import { inputHash } from '../crypto/input-hash.js';
 import { decideWithFunctions } from '../functions/decide-with-functions.js';
 import type { FunctionHost } from '../functions/function-host.js';
 import type { FunctionCallRecord } from '../functions/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { newId } from '../store/ids.js';
 import type { DecisionCommit, PipelineWrites } from '../store/store.js';
-import { scheduleState } from './schedule-state.js';
 import { sideEffectsOf } from './side-effects.js';
 
 export type DecisionRecord = Omit<DecisionCommit, 'event'>;
@@ -123,11 +123,4 @@ export function capacityChecks(
     assigneeTypeCapacity: limited && task.type !== undefined ? (member.capacityByType[task.type] ?? null) : null,
     turnSeen: decision.strategy === 'round_robin' ? Math.max(0, ...Object.values(turns ?? {})) : null,
   };
-}
-
-/** What decide() saw, hashed: the same input must always give the same decision (invariant 3). */
-export function inputHash(task: Task, snapshot: unknown, policyVersion: string, now: Date): string {
-  return createHash('sha256')
-    .update(canonicalJson({ task, snapshot, policyVersion, now: now.toISOString() }))
-    .digest('hex');
 }

@@ -5,6 +5,8 @@ import type { FunctionHost } from '../functions/function-host.js';
 import { functionTransform } from '../functions/transform-function.js';
 import type { FunctionCallRecord } from '../functions/types.js';
 import type { Metrics } from '../observability/metrics.js';
+import { PermanentError, RetryableError } from '../reliability/errors.js';
+import { nextRetry, type RetryPolicy } from '../reliability/retry.js';
 import { type ClaimedEvent, CommitConflict, LeaseLost, type PipelineWrites, type Store } from '../store/store.js';
 import { decideFor, makeDecision, snapshotFor } from './make-decision.js';
 import { normalize } from './normalize.js';
@@ -12,10 +14,12 @@ import type { SourceAction } from './sources/types.js';
 
 /** An event that keeps failing unexpectedly is dead-lettered after this many claims. */
 export const MAX_ATTEMPTS = 5;
-/** Backoff before the next attempt after an unexpected failure: 1 s, 2 s, 4 s, 8 s, then the dead letters. */
-export function retryDelayMs(attempts: number): number {
-  return 1000 * 2 ** Math.max(0, attempts - 1);
-}
+/**
+ * Backoff before the next attempt after an unexpected failure, jittered (nextRetry): uniform
+ * in [0, 1 s), [0, 2 s), [0, 4 s), [0, 8 s), then the dead letters. The jitter keeps a batch
+ * that failed together (a store hiccup) from coming back together.
+ */
+export const EVENT_RETRY: RetryPolicy = { baseMs: 1_000, capMs: 8_000, maxAttempts: MAX_ATTEMPTS };
 /** Re-decide on a fresh snapshot at most this often when concurrent commits keep winning. */
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -35,11 +39,14 @@ export interface PipelineDeps {
   refreshPolicies?: () => Promise<void>;
   /** Looks up and runs tenants' custom functions (src/functions). */
   functions?: FunctionHost;
+  /** In [0, 1), for the retry jitter; defaults to Math.random. */
+  random?: () => number;
 }
 
 type Prepared =
   | { event: ClaimedEvent; tenant: Tenant; action: SourceAction; calls?: FunctionCallRecord[] }
-  | { event: ClaimedEvent; deadReason: string };
+  /** The pipeline gave up on the event: it goes to the dead letters with the error's message. */
+  | { event: ClaimedEvent; dead: PermanentError };
 
 type Outcome =
   | { kind: 'decided'; event: ClaimedEvent; decision: Decision }
@@ -75,16 +82,17 @@ export async function processBatch(deps: PipelineDeps, events: ClaimedEvent[]): 
 
 /** Normalize outside the transaction: transforms are async JavaScript, not store work. */
 async function prepare(deps: PipelineDeps, event: ClaimedEvent): Promise<Prepared> {
-  if (event.attempts > MAX_ATTEMPTS) return { event, deadReason: `gave up after ${MAX_ATTEMPTS} failed attempts` };
+  const giveUp = (reason: string): Prepared => ({ event, dead: new PermanentError(reason) });
+  if (event.attempts > MAX_ATTEMPTS) return giveUp(`gave up after ${MAX_ATTEMPTS} failed attempts`);
   const tenant = deps.config.tenants.get(event.tenantId);
   const integration = tenant?.integrations.get(event.integration);
   if (!tenant || !integration) {
-    return { event, deadReason: `integration "${event.integration}" is no longer configured for this tenant` };
+    return giveUp(`integration "${event.integration}" is no longer configured for this tenant`);
   }
   const transformCalls: FunctionCallRecord[] = [];
   let source = integration;
   if (integration.transformFunction) {
-    if (!deps.functions) return { event, deadReason: 'transform functions need a function host; none is configured' };
+    if (!deps.functions) return giveUp('transform functions need a function host; none is configured');
     const transform = functionTransform(deps.functions, tenant.id, integration.transformFunction, deps.clock(), (c) =>
       transformCalls.push(c),
     );
@@ -96,7 +104,7 @@ async function prepare(deps: PipelineDeps, event: ClaimedEvent): Promise<Prepare
     meta: event.meta,
     roster: tenant.roster,
   });
-  if (!normalized.ok) return { event, deadReason: normalized.reason };
+  if (!normalized.ok) return giveUp(normalized.reason);
   const ahead = await callFunctionsAhead(deps, tenant, normalized.action);
   const calls = [...transformCalls, ...(ahead.calls ?? [])];
   return { event, tenant, action: normalized.action, ...(calls.length ? { calls } : {}) };
@@ -123,9 +131,9 @@ async function callFunctionsAhead(
 async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared): Promise<Outcome> {
   const { event } = p;
   try {
-    if ('deadReason' in p) {
-      await w.deadLetterEvent(event, p.deadReason, deps.clock().toISOString());
-      return { kind: 'dead', event, reason: p.deadReason };
+    if ('dead' in p) {
+      await w.deadLetterEvent(event, p.dead.message, deps.clock().toISOString());
+      return { kind: 'dead', event, reason: p.dead.message };
     }
     return await act(deps, w, event, p.tenant, p.action, p.calls);
   } catch (e) {
@@ -236,7 +244,7 @@ async function report(deps: PipelineDeps, o: Outcome): Promise<void> {
       return;
     case 'failed': {
       deps.log.error({ err: o.error, eventId: event.id, tenant }, 'event processing failed; released for retry');
-      const retryAt = new Date(deps.clock().getTime() + retryDelayMs(event.attempts));
+      const retryAt = new Date(deps.clock().getTime() + retryDelayMs(deps, event.attempts, o.error));
       const error = String((o.error as Error)?.message ?? o.error);
       await deps.store.releaseEvent(event, error, retryAt).catch((e) => {
         deps.log.error({ err: e, eventId: event.id }, 'releasing the event failed; its lease will expire instead');
@@ -246,4 +254,14 @@ async function report(deps: PipelineDeps, o: Outcome): Promise<void> {
     default:
       return;
   }
+}
+
+/**
+ * When a failed event is due again. Once its attempts are spent it is due at once: the next
+ * claim dead-letters it (prepare), so the dead letter is written under the event's lease.
+ */
+export function retryDelayMs(deps: Pick<PipelineDeps, 'random'>, attempts: number, error?: unknown): number {
+  const retryAfterMs = error instanceof RetryableError ? error.retryAfterMs : undefined;
+  const next = nextRetry(EVENT_RETRY, attempts, deps.random ?? Math.random, retryAfterMs);
+  return next.retry ? next.delayMs : 0;
 }

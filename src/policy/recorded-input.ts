@@ -108,7 +108,7 @@ export function recordedAnswers(detail: RecordedDetail): Map<string, FunctionAns
   return answers;
 }
 
-/** Snapshot keys computed from the roster and `now` (src/pipeline/schedule-state.ts). */
+/** Snapshot keys computed from the roster and `now` (src/core/schedule-state.ts). */
 export const SCHEDULE_KEYS = ['clocks', 'teamOpen', 'onCall', 'offHours', 'onLeave'] as const;
 
 /** The snapshot without its schedule part: what only the store knows. */

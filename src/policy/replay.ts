@@ -14,10 +14,10 @@
  */
 import { policyVersionOf, type RoutingDocument } from '../config/tenant.js';
 import { canonicalJson, type Decision, decide } from '../core/index.js';
+import { inputHash } from '../crypto/input-hash.js';
 import { decideWithFunctions } from '../functions/decide-with-functions.js';
 import type { FunctionHost } from '../functions/function-host.js';
 import type { FunctionCallRecord } from '../functions/types.js';
-import { inputHash } from '../pipeline/make-decision.js';
 import type { RecordedDecision } from '../store/queries/recorded-decisions.js';
 import { type RecordedSource, recordedAnswers, recordedDecisions, VersionRoutings } from './recorded-input.js';
 import { SKIP_NO_TASK } from './simulate.js';

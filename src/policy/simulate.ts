@@ -27,11 +27,11 @@ import {
   type Task,
 } from '../core/index.js';
 import type { Roster } from '../core/policy.js';
+import { computeScheduleState } from '../core/schedule-state.js';
 import { readsCovered, scheduleReads } from '../core/snapshot-reads.js';
 import { decideWithFunctions, REMOTE_NOT_CALLED } from '../functions/decide-with-functions.js';
 import type { FunctionHost } from '../functions/function-host.js';
 import type { FunctionCallRecord } from '../functions/types.js';
-import { computeScheduleState } from '../pipeline/schedule-state.js';
 import type { RecordedDecision } from '../store/queries/recorded-decisions.js';
 import {
   type RecordedSource,

@@ -11,8 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Tenant } from '../../src/config/model.js';
 import { canonicalJson, decide, type Snapshot, type Task } from '../../src/core/index.js';
+import { computeScheduleState } from '../../src/core/schedule-state.js';
 import { scheduleReads } from '../../src/core/snapshot-reads.js';
-import { computeScheduleState } from '../../src/pipeline/schedule-state.js';
 
 const yaml = readFileSync(new URL('../../examples/routing.yaml', import.meta.url), 'utf8');
 const tenant = [...parseConfig(yaml, 'routing.yaml').tenants.values()][0] as Tenant;

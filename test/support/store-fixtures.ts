@@ -3,8 +3,9 @@
  * what the pipeline produces, without depending on src/pipeline. Times are fixed (T0 + ms)
  * so leases are driven by the `now` argument, never by the clock.
  */
-import { GENESIS_HASH, verifyRun } from '../../src/audit/hash-chain.js';
+import { verifyRun } from '../../src/audit/hash-chain.js';
 import type { Decision, Snapshot, StrategyName, Task } from '../../src/core/index.js';
+import { GENESIS_HASH } from '../../src/crypto/hash-chain.js';
 import { newId } from '../../src/store/ids.js';
 import type { Database } from '../../src/store/schema.js';
 import type { SqlStore } from '../../src/store/sql-store.js';

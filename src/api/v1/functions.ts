@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppConfig } from '../../config/model.js';
+import { SecretKeyError } from '../../crypto/secret-box.js';
 import { diffVersions } from '../../functions/diff.js';
 import { createFunctionHost, type FunctionHost, tryFunction } from '../../functions/function-host.js';
 import { FunctionManifestError, FunctionUploadSchema } from '../../functions/manifest.js';
@@ -15,7 +16,6 @@ import type { FunctionRegistry } from '../../functions/registry.js';
 import type { FunctionInput, FunctionVersion } from '../../functions/types.js';
 import { functionVersionView } from '../../functions/view.js';
 import { Problem } from '../../http/problem.js';
-import { SecretKeyError } from '../../intake/secret-box.js';
 import type { Store } from '../../store/store.js';
 import { PageQuery, ProblemSchema, problemResponses } from '../schemas.js';
 import { keyProblem } from './integration-secrets.js';

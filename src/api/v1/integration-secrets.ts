@@ -6,8 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppConfig } from '../../config/model.js';
+import { SecretKeyError } from '../../crypto/secret-box.js';
 import { Problem } from '../../http/problem.js';
-import { SecretKeyError } from '../../intake/secret-box.js';
 import { secretProviderFor } from '../../intake/secret-provider.js';
 import { DEFAULT_EXPIRE_OTHERS_IN_S, listSecrets, revokeSecret, rotateSecret } from '../../intake/secret-rotation.js';
 import type { Store } from '../../store/store.js';

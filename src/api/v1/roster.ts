@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { onCallAt, shiftsBetween } from '../../core/schedule/index.js';
+import { computeScheduleState } from '../../core/schedule-state.js';
 import { Problem } from '../../http/problem.js';
-import { computeScheduleState } from '../../pipeline/schedule-state.js';
 import { problemResponses } from '../schemas.js';
 import { drainQuietly, type TaskRouteDeps } from './tasks.js';
 

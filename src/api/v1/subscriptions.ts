@@ -5,10 +5,10 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { encryptSecret, generateSecret, SecretKeyError, secretKeyFromEnv } from '../../crypto/secret-box.js';
 import { Problem } from '../../http/problem.js';
-import { encryptSecret, generateSecret, SecretKeyError, secretKeyFromEnv } from '../../intake/secret-box.js';
-import { RetryableError } from '../../outbox/errors.js';
 import { pingSubscription, subscriptionSecretWhere } from '../../outbox/targets/webhook.js';
+import { RetryableError } from '../../reliability/errors.js';
 import { newId } from '../../store/ids.js';
 import type { SubscriptionRow } from '../../store/outbox-store.js';
 import type { Store } from '../../store/store.js';

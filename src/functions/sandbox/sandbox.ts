@@ -5,9 +5,9 @@
  * from then on, so the host's event loop keeps serving while it runs (or loops). Why isolated-vm and not QuickJS, with the measurements: docs/functions-sandbox.md.
  *
  * One warm isolate per (tenant, content hash): created, hardened (prelude.ts), compiled and
- * linked on the first call, then reused, least recently used first out past `maxWarm`. A warm
- * call is one `apply` of a string into the isolate and one string back: synchronously within a
- * 2 ms budget (~30 µs), or, for a version that once needed longer, on isolated-vm's threads
+ * linked (isolate.ts) on the first call, then reused, least recently used first out past
+ * `maxWarm`. A warm call is one `apply` of a string into the isolate and one string back:
+ * synchronously within a 2 ms budget (~30 µs), or, for a version that once needed longer, on isolated-vm's threads
  * (~60–150 µs, thread wake-ups included; see bench/sandbox.ts). Calls to one isolate are
  * queued on the host so the hard stop below measures only the call's own run.
  *
@@ -18,10 +18,18 @@
  * - a throw, a non-JSON answer, a syntax error: 'error' with a one-line reason.
  * After a timeout or a fatal fault the isolate is dropped; the next call builds a fresh one.
  */
-import { createHash } from 'node:crypto';
-import ivm from 'isolated-vm';
-import type { FunctionInput, FunctionRun, FunctionVersion, RunOutcome, SandboxLimits } from '../types.js';
-import { FUNCTION_FILENAME, PENDING, preludeSource } from './prelude.js';
+import type { FunctionInput, FunctionRun, FunctionVersion, SandboxLimits } from '../types.js';
+import {
+  buildSlot,
+  type Ending,
+  loadFailure,
+  messageOf,
+  OUT_OF_MEMORY,
+  type Slot,
+  TIMED_OUT,
+  type Warm,
+} from './isolate.js';
+import { PENDING, preludeSource } from './prelude.js';
 
 export interface SandboxOptions {
   /** Warm isolates kept, one per (tenant, content hash); least recently used evicted. Default 64. */
@@ -61,71 +69,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-type CallFn = (json: string, now: number, op: number) => string;
-
-interface Warm {
-  kind: 'warm';
-  key: string;
-  code: string;
-  isolate: ivm.Isolate;
-  context: ivm.Context;
-  call: ivm.Reference<CallFn>;
-  /** Calls to one isolate run one after the other. */
-  tail: Promise<void>;
-  busy: number;
-  retired: boolean;
-}
-
-/** A version whose module cannot be built (syntax, imports, no default export, top level threw). */
-interface Broken {
-  kind: 'broken';
-  key: string;
-  code: string;
-  error: string;
-}
-
-type Slot = Warm | Broken;
-
-interface Ending {
-  outcome: RunOutcome;
-  value?: unknown;
-  error?: string;
-  logs: string[];
-}
-
-const MIN_MEMORY_MB = 8;
-
-const TIMED_OUT = /Script execution timed out/;
-/** isolated-vm: `Isolate was disposed during execution due to memory limit`. */
-const OUT_OF_MEMORY = /memory limit/i;
-
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/** The PRNG seed for Math.random: the first 32 bits of sha256(contentHash). */
-function seedOf(contentHash: string): number {
-  return createHash('sha256').update(contentHash).digest().readInt32BE(0);
-}
-
-/** `Unexpected token ';' [function.js:2:13]` → `SyntaxError: Unexpected token ';' (line 2:13)`. */
-function compileError(e: unknown): string {
-  const raw = messageOf(e);
-  const m = /^(.*) \[[^\]]*:(\d+):(\d+)\]$/s.exec(raw);
-  const name = e instanceof Error ? e.name : 'Error';
-  return m ? `${name}: ${m[1]} (line ${m[2]}:${m[3]})` : `${name}: ${raw}`;
-}
-
-class BuildError extends Error {}
-
-/** Building the isolate failed for a reason other than the code itself (time or memory while loading). */
-function loadFailure(limits: SandboxLimits, e: unknown): Ending {
-  const message = messageOf(e);
-  if (TIMED_OUT.test(message))
-    return { outcome: 'timeout', error: `its module ran longer than ${limits.timeoutMs} ms while loading`, logs: [] };
-  if (OUT_OF_MEMORY.test(message) || /disposed/i.test(message))
-    return { outcome: 'error', error: `exceeded its memory limit of ${limits.memoryMb} MB while loading`, logs: [] };
-  return { outcome: 'error', error: `the sandbox failed: ${message}`, logs: [] };
-}
 
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const maxWarm = Math.max(1, options.maxWarm ?? 64);
@@ -184,76 +128,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   async function build(fn: FunctionVersion, key: string, code: string): Promise<Slot> {
     compiles++;
-    const isolate = new ivm.Isolate({
-      memoryLimit: Math.max(MIN_MEMORY_MB, fn.limits.memoryMb),
-      onCatastrophicError: (message) => {
-        options.onCatastrophicError?.(message);
-        for (const w of live) if (w.isolate === isolate) retire(w);
-      },
+    const slot = await buildSlot(fn, key, code, prelude, (isolate, message) => {
+      options.onCatastrophicError?.(message);
+      for (const w of live) if (w.isolate === isolate) retire(w);
     });
-    try {
-      const context = await isolate.createContext();
-      const script = await isolate.compileScript(prelude, { filename: 'sandbox-prelude.js' });
-      const bind = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<
-        (fn: unknown, seed: number) => CallFn
-      >;
-      script.release();
-      let module: ivm.Module;
-      try {
-        module = await isolate.compileModule(code, { filename: FUNCTION_FILENAME });
-      } catch (e) {
-        throw new BuildError(compileError(e));
-      }
-      const imports = module.dependencySpecifiers;
-      if (imports.length > 0)
-        throw new BuildError(`imports are not available to functions (it imports ${imports.join(', ')})`);
-      await module.instantiate(context, () => {
-        throw new Error('imports are not available to functions');
-      });
-      try {
-        await module.evaluate({ timeout: fn.limits.timeoutMs });
-      } catch (e) {
-        if (TIMED_OUT.test(messageOf(e)) || isolate.isDisposed) throw e;
-        throw new BuildError(`its module threw while loading: ${compileError(e)}`);
-      }
-      let exported: ivm.Reference<unknown>;
-      try {
-        exported = await module.namespace.get('default', { reference: true });
-      } catch (e) {
-        // Its top level awaited something that never settled (no timers exist in the sandbox).
-        throw new BuildError(`its module did not finish loading (${compileError(e)})`);
-      }
-      let call: ivm.Reference<CallFn>;
-      try {
-        call = (await bind.apply(undefined, [exported.derefInto(), seedOf(fn.contentHash)], {
-          result: { reference: true },
-          timeout: 5_000,
-        })) as unknown as ivm.Reference<CallFn>;
-      } catch (e) {
-        throw new BuildError(messageOf(e));
-      }
-      exported.release();
-      bind.release();
-      module.release();
-      const w: Warm = {
-        kind: 'warm',
-        key,
-        code,
-        isolate,
-        context,
-        call,
-        tail: Promise.resolve(),
-        busy: 0,
-        retired: false,
-      };
-      live.add(w);
-      if (closed) retire(w);
-      return w;
-    } catch (e) {
-      if (!isolate.isDisposed) isolate.dispose();
-      if (e instanceof BuildError) return { kind: 'broken', key, code, error: e.message };
-      throw e;
+    if (slot.kind === 'warm') {
+      live.add(slot);
+      if (closed) retire(slot);
     }
+    return slot;
   }
 
   async function slotFor(fn: FunctionVersion, code: string): Promise<Slot> {

@@ -1,7 +1,7 @@
 /** The generic source: Standard Webhooks signatures, JSON bodies, dedupe on webhook-id or a payload path. */
 
+import { TOLERANCE_SECONDS, verifyStandardWebhook } from '../../crypto/standard-webhooks.js';
 import { dedupeKeyOf } from '../dedupe.js';
-import { TOLERANCE_SECONDS, verifyStandardWebhook } from '../verify.js';
 import type { Delivery, SourceAdapter, VerifyFailure } from './types.js';
 
 export const JSON_MEDIA_TYPE = /^application\/(json|[a-z0-9.+-]+\+json)$/;

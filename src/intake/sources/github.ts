@@ -8,8 +8,9 @@
  * A webhook can send JSON or a form with the JSON in a `payload` field; the signature is over
  * the bytes as sent either way.
  */
+
+import { hexHmacMatches } from '../../crypto/hmac.js';
 import { JSON_MEDIA_TYPE, parseJson } from './generic.js';
-import { hexHmacMatches } from './hmac.js';
 import { activeSecrets, type Delivery, type Parsed, type SourceAdapter } from './types.js';
 
 const FORM = 'application/x-www-form-urlencoded';

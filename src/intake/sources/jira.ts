@@ -7,8 +7,9 @@
  * required. No timestamp is signed: replay protection is the dedupe on
  * `X-Atlassian-Webhook-Identifier`, which Jira keeps the same on every retry of a delivery.
  */
+
+import { hexHmacMatches } from '../../crypto/hmac.js';
 import { JSON_MEDIA_TYPE, parseJson } from './generic.js';
-import { hexHmacMatches } from './hmac.js';
 import { activeSecrets, type SourceAdapter } from './types.js';
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;

@@ -8,8 +8,9 @@
  * Slack shows the answer to the person who typed the command, and waits 3 seconds for it:
  * see slack-reply.ts.
  */
-import { TOLERANCE_SECONDS } from '../verify.js';
-import { hexHmacMatches } from './hmac.js';
+
+import { hexHmacMatches } from '../../crypto/hmac.js';
+import { TOLERANCE_SECONDS } from '../../crypto/standard-webhooks.js';
 import { slackReply } from './slack-reply.js';
 import { activeSecrets, type Delivery, type Parsed, type SourceAdapter, type Verified } from './types.js';
 

@@ -4,6 +4,7 @@
  * pipeline's business: see src/pipeline/sources/.
  */
 import type { Integration, Tenant } from '../../config/model.js';
+import type { VerifyFailure } from '../../crypto/standard-webhooks.js';
 import type { Store } from '../../store/store.js';
 
 export interface Delivery {
@@ -15,12 +16,7 @@ export interface Delivery {
   contentType: string;
 }
 
-export type VerifyFailure =
-  | 'missing_headers'
-  | 'invalid_timestamp'
-  | 'stale_timestamp'
-  | 'future_timestamp'
-  | 'bad_signature';
+export type { VerifyFailure };
 
 export type Verified = { ok: true } | { ok: false; reason: VerifyFailure; detail: string };
 

@@ -4,7 +4,7 @@
  * the comments are read first, so a comment whose answer was lost is not added twice. The
  * task's external id is `owner/repo#number` (the GitHub source's form).
  */
-import { PermanentError } from '../errors.js';
+import { PermanentError } from '../../reliability/errors.js';
 import { configOf, type NotifyLookup, type NotifyPayload, plainText, sendJson } from './http.js';
 import type { OutboxTarget } from './types.js';
 

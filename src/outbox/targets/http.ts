@@ -1,14 +1,14 @@
 /**
  * One JSON request from a notify target (Slack, Jira, GitHub) with the row's idempotency key,
- * classified like a webhook (webhook.ts `classify`): 2xx ok; 408, 429, 5xx, connection errors
- * and timeouts retryable; any other status permanent. Credentials travel only in the headers
+ * classified like a webhook (src/reliability/http-outcome.ts): 2xx ok; 408, 429, 5xx,
+ * connection errors and timeouts retryable (Retry-After honoured); any other status permanent. Credentials travel only in the headers
  * given here and never appear in an error message.
  */
 import type { NotifyConfig } from '../../config/model.js';
+import { PermanentError, RetryableError } from '../../reliability/errors.js';
+import { causeOf, httpOutcome, outcomeError } from '../../reliability/http-outcome.js';
 import type { ClaimedDelivery } from '../../store/outbox-store.js';
-import { PermanentError, RetryableError } from '../errors.js';
 import type { DeliveryContext } from './types.js';
-import { causeOf, classify } from './webhook.js';
 
 /** The tenant's `notify:` config, read at delivery time. */
 export type NotifyLookup = (tenantId: string) => NotifyConfig | undefined;
@@ -61,13 +61,10 @@ export async function sendJson(r: JsonRequest): Promise<unknown> {
     throw new RetryableError(`${r.label}: ${why}`);
   }
   const text = await res.text().catch(() => '');
-  try {
-    classify(res.status, res.headers.get('retry-after'), r.ctx.now);
-  } catch (e) {
+  const outcome = httpOutcome(res.status, res.headers, r.ctx.now);
+  if (outcome.kind !== 'success') {
     const detail = text ? ` (${text.slice(0, 200).replace(/\s+/g, ' ')})` : '';
-    const message = `${r.label}: ${(e as Error).message}${detail}`;
-    if (e instanceof PermanentError) throw new PermanentError(message);
-    throw new RetryableError(message, { retryAfterMs: (e as RetryableError).retryAfterMs });
+    throw outcomeError(outcome, `${r.label}: receiver answered ${res.status}${detail}`);
   }
   try {
     return text ? (JSON.parse(text) as unknown) : null;

@@ -4,7 +4,7 @@
  * On a retry the comments are read first, so a comment whose answer was lost is not added twice.
  * Basic auth with the account e-mail and API token; the task's external id is the issue key.
  */
-import { PermanentError } from '../errors.js';
+import { PermanentError } from '../../reliability/errors.js';
 import { configOf, type NotifyLookup, type NotifyPayload, plainText, sendJson } from './http.js';
 import type { OutboxTarget } from './types.js';
 

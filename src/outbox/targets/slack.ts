@@ -6,7 +6,7 @@
  * own transient errors are retried, everything else (invalid_auth, channel_not_found, …) is
  * permanent. The idempotency key is in the message metadata, so a duplicate is detectable.
  */
-import { PermanentError, RetryableError } from '../errors.js';
+import { PermanentError, RetryableError } from '../../reliability/errors.js';
 import { configOf, type NotifyLookup, type NotifyPayload, sendJson } from './http.js';
 import type { OutboxTarget } from './types.js';
 

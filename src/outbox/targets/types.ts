@@ -13,7 +13,7 @@ export interface DeliveryContext {
 
 /**
  * One kind of downstream system. `deliver` resolves when the effect was accepted; it throws
- * RetryableError or PermanentError (src/outbox/errors.ts); anything else counts as retryable.
+ * RetryableError or PermanentError (src/reliability/errors.ts); anything else counts as retryable.
  * It must send `row.idempotencyKey` along, so a repeated attempt is recognisable downstream.
  */
 export interface OutboxTarget {

@@ -1,16 +1,17 @@
 /**
  * Outbound webhooks, signed per Standard Webhooks with the subscription's `whsec_` secret.
  * `webhook-id` is the outbox row's idempotency key, the same on every attempt, so receivers
- * dedupe on it. 2xx = delivered; 408, 429, 5xx, connection errors and timeouts = retry
- * (Retry-After honoured); any other status = permanent.
+ * dedupe on it. The answer is classified by src/reliability/http-outcome.ts: 2xx = delivered;
+ * 408, 429, 5xx, connection errors and timeouts = retry (Retry-After honoured); any other
+ * status = permanent.
  */
 
-import { decryptSecret, SecretKeyError, secretKeyFromEnv, signingKeyOf } from '../../intake/secret-box.js';
-import { signStandardWebhook } from '../../intake/verify.js';
+import { decryptSecret, SecretKeyError, secretKeyFromEnv, signingKeyOf } from '../../crypto/secret-box.js';
+import { standardWebhookHeaders } from '../../crypto/standard-webhooks.js';
+import { PermanentError, RetryableError } from '../../reliability/errors.js';
+import { causeOf, httpOutcome, outcomeError } from '../../reliability/http-outcome.js';
 import { newId } from '../../store/ids.js';
 import type { SubscriptionRow } from '../../store/outbox-store.js';
-import { PermanentError, RetryableError } from '../errors.js';
-import { parseRetryAfter } from '../retry-policy.js';
 import type { DeliveryContext, OutboxTarget } from './types.js';
 
 /** What binds a subscription's encrypted secret to its row (AES-GCM associated data). */
@@ -34,11 +35,9 @@ export interface SignedPost {
   signal: AbortSignal;
 }
 
-/** POST the envelope signed; the receiver's status (and Retry-After), or a RetryableError for no answer. */
-export async function postSigned(p: SignedPost): Promise<{ status: number; retryAfter: string | null }> {
-  const timestamp = Math.floor(p.now.getTime() / 1000);
+/** POST the envelope signed; the receiver's status and headers, or a RetryableError for no answer. */
+export async function postSigned(p: SignedPost): Promise<{ status: number; headers: Headers }> {
   const body = JSON.stringify({ type: p.type, timestamp: p.now.toISOString(), data: p.data });
-  const signature = signStandardWebhook(signingKeyOf('generic', p.secret), p.webhookId, timestamp, body);
   let res: Response;
   try {
     res = await fetch(p.url, {
@@ -46,9 +45,7 @@ export async function postSigned(p: SignedPost): Promise<{ status: number; retry
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Switchyard-Webhooks/1',
-        'webhook-id': p.webhookId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signature,
+        ...standardWebhookHeaders(signingKeyOf('generic', p.secret), p.webhookId, p.now.getTime(), body),
       },
       body,
       redirect: 'manual',
@@ -59,21 +56,13 @@ export async function postSigned(p: SignedPost): Promise<{ status: number; retry
     throw new RetryableError(why);
   }
   await res.body?.cancel().catch(() => {});
-  return { status: res.status, retryAfter: res.headers.get('retry-after') };
+  return { status: res.status, headers: res.headers };
 }
 
-export function causeOf(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (e as Error).message ?? String(e);
-}
-
-export function classify(status: number, retryAfter: string | null, now: Date): void {
-  if (status >= 200 && status < 300) return;
-  if (status === 408 || status === 429 || status >= 500) {
-    const honoured = status === 429 || status === 503 ? parseRetryAfter(retryAfter, now) : undefined;
-    throw new RetryableError(`receiver answered ${status}`, { retryAfterMs: honoured });
-  }
-  throw new PermanentError(`receiver answered ${status}`);
+/** Returns on 2xx; else throws the failure's class: `receiver answered <status>`. */
+function throwUnlessDelivered(status: number, headers: Headers, now: Date): void {
+  const outcome = httpOutcome(status, headers, now);
+  if (outcome.kind !== 'success') throw outcomeError(outcome, `receiver answered ${status}`);
 }
 
 /** A signed `ping` to the subscription, now; the status the receiver answered. */
@@ -103,7 +92,7 @@ export const webhookTarget: OutboxTarget = {
       if (e instanceof SecretKeyError) throw new RetryableError(e.message);
       throw new PermanentError(`the subscription's secret cannot be decrypted: ${(e as Error).message}`);
     }
-    const { status, retryAfter } = await postSigned({
+    const { status, headers } = await postSigned({
       url: sub.url,
       secret,
       webhookId: row.idempotencyKey,
@@ -112,6 +101,6 @@ export const webhookTarget: OutboxTarget = {
       now: ctx.now,
       signal: ctx.signal,
     });
-    classify(status, retryAfter, ctx.now);
+    throwUnlessDelivered(status, headers, ctx.now);
   },
 };

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
-import { entryHash, GENESIS_HASH } from '../../audit/hash-chain.js';
 import { canonicalJson } from '../../core/canonical-json.js';
+import { entryHash, GENESIS_HASH } from '../../crypto/hash-chain.js';
 import type { StoreDialect } from '../dialect.js';
 import { newId } from '../ids.js';
 import type { Database } from '../schema.js';

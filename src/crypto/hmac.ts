@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { SigningSecret } from '../../config/model.js';
+import type { SigningSecret } from './secret-box.js';
 
 /**
  * True when `hex` (64 hex digits) is the HMAC-SHA256 of `prefix` + `body` under any of the

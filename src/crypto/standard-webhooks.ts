@@ -1,5 +1,5 @@
 /**
- * Standard Webhooks verification (https://www.standardwebhooks.com): HMAC-SHA256 over
+ * Standard Webhooks (https://www.standardwebhooks.com), both sides: HMAC-SHA256 over
  * `${webhook-id}.${webhook-timestamp}.${raw body}` with the key from `whsec_<base64>`,
  * compared in constant time against every `v1,<base64>` in `webhook-signature`, for every
  * active secret (rotation). Done with node:crypto on the raw bytes rather than with the
@@ -7,10 +7,17 @@
  * and reads the clock itself; our tests sign with that package to prove interoperability.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { SigningSecret } from '../config/model.js';
-import type { VerifyFailure } from './sources/types.js';
+import type { SigningSecret } from './secret-box.js';
 
 export const TOLERANCE_SECONDS = 5 * 60;
+
+/** Why a delivery did not verify. */
+export type VerifyFailure =
+  | 'missing_headers'
+  | 'invalid_timestamp'
+  | 'stale_timestamp'
+  | 'future_timestamp'
+  | 'bad_signature';
 
 export type VerifyResult = { ok: true; webhookId: string } | { ok: false; reason: VerifyFailure };
 
@@ -52,8 +59,27 @@ export function verifyStandardWebhook(
   return { ok: false, reason: 'bad_signature' };
 }
 
-/** The sender's side, for `switchyard send`, the bench and tests that need raw-byte control. */
+/** The sender's side: the `webhook-signature` value (`v1,<base64>`) for one message. */
 export function signStandardWebhook(key: Buffer, id: string, timestamp: number, body: Buffer | string): string {
   const mac = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
   return `v1,${mac}`;
+}
+
+/**
+ * The three headers that sign one request: what the outbox's webhooks and the remote function
+ * runner send. `webhookId` is the same on every attempt of one message (receivers dedupe on it);
+ * `now` is epoch ms, sent as whole seconds.
+ */
+export function standardWebhookHeaders(
+  key: Buffer,
+  webhookId: string,
+  now: number,
+  body: Buffer | string,
+): { 'webhook-id': string; 'webhook-timestamp': string; 'webhook-signature': string } {
+  const timestamp = Math.floor(now / 1000);
+  return {
+    'webhook-id': webhookId,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signStandardWebhook(key, webhookId, timestamp, body),
+  };
 }

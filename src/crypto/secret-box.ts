@@ -2,9 +2,21 @@
  * Encryption of rotated secrets at rest: AES-256-GCM under SWITCHYARD_SECRET_KEY (32 bytes,
  * base64 or hex). The stored text is `v1:` + base64(IV ‖ tag ‖ ciphertext); the tenant,
  * integration and id are bound as associated data, so a row copied elsewhere does not decrypt.
+ * Also the shape of a signing secret: `whsec_<base64>` for Standard Webhooks (integration type
+ * `generic`, outbound webhooks, remote functions), the text as written for every other source.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { IntegrationType, SigningSecret } from '../config/model.js';
+
+/** A key that signs or verifies requests (HMAC-SHA256), possibly expiring (rotation). */
+export interface SigningSecret {
+  /** Raw key bytes: the base64 part of `whsec_…` (generic), else the secret or token as UTF-8. */
+  key: Buffer;
+  /** Epoch ms after which the secret is no longer accepted; undefined = no expiry. */
+  expiresAt?: number;
+}
+
+/** An integration type (config/model.ts IntegrationType): `generic` means a `whsec_` secret. */
+type SecretKind = string;
 
 export const SECRET_KEY_ENV = 'SWITCHYARD_SECRET_KEY';
 
@@ -59,17 +71,17 @@ export function decryptSecret(key: Buffer, where: [string, string, string], stor
 }
 
 /** A fresh secret: `whsec_` + base64 of 32 random bytes (generic), else 43 base64url characters. */
-export function generateSecret(type: IntegrationType): string {
+export function generateSecret(type: SecretKind): string {
   const bytes = randomBytes(32);
   return type === 'generic' ? `whsec_${bytes.toString('base64')}` : bytes.toString('base64url');
 }
 
 /** The same key bytes buildIntegration derives from a config secret. */
-export function signingKeyOf(type: IntegrationType, value: string): Buffer {
+export function signingKeyOf(type: SecretKind, value: string): Buffer {
   return type === 'generic' ? Buffer.from(value.slice('whsec_'.length), 'base64') : Buffer.from(value, 'utf8');
 }
 
-export function toSigningSecret(type: IntegrationType, value: string, expiresAt: string | null): SigningSecret {
+export function toSigningSecret(type: SecretKind, value: string, expiresAt: string | null): SigningSecret {
   return expiresAt === null
     ? { key: signingKeyOf(type, value) }
     : { key: signingKeyOf(type, value), expiresAt: Date.parse(expiresAt) };

@@ -1,22 +1,28 @@
 /**
  * The schedule part of a snapshot: who is on call, which teams are open, who is off hours or
  * on leave, each team's local clock. Computed from the config at `now` by the pure functions
- * in core/schedule, to the second, and cached per tenant for that second: at hundreds of
+ * in schedule/, to the second, and cached per tenant for that second: at hundreds of
  * events per second the zone arithmetic would otherwise dominate decide(). The pipeline's
- * snapshots hold only the part the tenant's policy can read (core/snapshot-reads.ts): it is
+ * snapshots hold only the part the tenant's policy can read (snapshot-reads.ts): it is
  * stored with every decision, and for a tenant with twelve teams whose routes use four it measured
  * 2,973 → 751 bytes per snapshot (bench/snapshot-size.ts --teams 12; docs/simulate-and-replay.md).
  */
-import type { Tenant } from '../config/model.js';
-import type { Snapshot } from '../core/index.js';
-import { isBusinessOpen, isOnLeave, isWithinHours, localClock, onCallAt } from '../core/schedule/index.js';
-import { type ScheduleReads, scheduleReads } from '../core/snapshot-reads.js';
+import type { CompiledPolicy } from './compiled-policy.js';
+import type { Roster, Snapshot } from './policy.js';
+import { isBusinessOpen, isOnLeave, isWithinHours, localClock, onCallAt } from './schedule/index.js';
+import { type ScheduleReads, scheduleReads } from './snapshot-reads.js';
 
 export type ScheduleState = Pick<Snapshot, 'onCall' | 'teamOpen' | 'clocks' | 'offHours' | 'onLeave'>;
 
-const cache = new WeakMap<Tenant, { second: number; state: ScheduleState }>();
+/** What the schedule state is computed from: a tenant (config/model.ts Tenant) has both. */
+export interface ScheduledTenant {
+  roster: Roster;
+  compiled: CompiledPolicy;
+}
 
-export function scheduleState(tenant: Tenant, now: Date): ScheduleState {
+const cache = new WeakMap<ScheduledTenant, { second: number; state: ScheduleState }>();
+
+export function scheduleState(tenant: ScheduledTenant, now: Date): ScheduleState {
   const second = Math.floor(now.getTime() / 1000);
   const hit = cache.get(tenant);
   if (hit && hit.second === second) return hit.state;
@@ -26,7 +32,11 @@ export function scheduleState(tenant: Tenant, now: Date): ScheduleState {
 }
 
 /** `reads`: only what a policy can read (what the pipeline stores); without it, everything (the API's views). */
-export function computeScheduleState(tenant: Pick<Tenant, 'roster'>, at: Date, reads?: ScheduleReads): ScheduleState {
+export function computeScheduleState(
+  tenant: Pick<ScheduledTenant, 'roster'>,
+  at: Date,
+  reads?: ScheduleReads,
+): ScheduleState {
   const clocks: NonNullable<ScheduleState['clocks']> = {};
   const teamOpen: NonNullable<ScheduleState['teamOpen']> = {};
   const onCall: NonNullable<ScheduleState['onCall']> = {};

@@ -1,8 +1,9 @@
 /**
- * When to try a failed delivery again. Pure: the randomness is passed in.
- * Exponential backoff with full jitter (a uniform delay in [0, min(cap, base·2^(n-1)))),
- * so many rows failing together do not retry together; a receiver's Retry-After is a
- * lower bound (never earlier). After `maxAttempts` attempts the row is given up.
+ * When to try failed work again (an outbox row, a remote function call, a pipeline event).
+ * Pure: the randomness is passed in. Exponential backoff with full jitter (a uniform delay in
+ * [0, min(cap, base·2^(n-1)))), so many failing together do not retry together; the other
+ * side's Retry-After is a lower bound (never earlier). After `maxAttempts` attempts it is
+ * given up.
  */
 export interface RetryPolicy {
   baseMs: number;
@@ -30,20 +31,14 @@ export function nextRetry(
 ): RetryVerdict {
   if (attempts >= policy.maxAttempts)
     return { retry: false, reason: `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}` };
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 52));
   const r = Math.min(Math.max(random(), 0), 1);
-  let delayMs = Math.floor(r * ceiling);
+  let delayMs = Math.floor(r * backoffCeilingMs(policy, attempts));
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0)
     delayMs = Math.max(delayMs, Math.min(Math.ceil(retryAfterMs), MAX_RETRY_AFTER_MS));
   return { retry: true, delayMs };
 }
 
-/** Retry-After: delay-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: Date): number | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(at - now.getTime(), 0);
+/** The exclusive upper bound of the jittered delay after `attempts` attempts: min(cap, base·2^(n-1)). */
+export function backoffCeilingMs(policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, attempts: number): number {
+  return Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(Math.max(attempts - 1, 0), 52));
 }

@@ -8,7 +8,7 @@
  * sandbox. Exit codes: src/cli/exit.ts.
  */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { exitWith } from './exit.js';
 import { DEFAULTS } from './options.js';
 
@@ -29,7 +29,13 @@ const program = new Command('switchyard')
   .version(version, '-V, --version', 'print the version')
   .option('--verbose', 'print the stack trace of an unexpected error (as DEBUG=1 does)')
   .exitOverride();
-const dbOption = () => new Option('--db <url>', 'sqlite:PATH or postgres://… (env DATABASE_URL)').default(DEFAULTS.db);
+/** A --db that names neither store is a usage error (2), caught before any module loads. */
+function storeUrl(value: string): string {
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(value)) throw new InvalidArgumentError('use sqlite:PATH or postgres://…');
+  return value;
+}
+const dbOption = () =>
+  new Option('--db <url>', 'sqlite:PATH or postgres://… (env DATABASE_URL)').default(DEFAULTS.db).argParser(storeUrl);
 const urlOption = () =>
   new Option('--url <url>', 'server base URL (env SWITCHYARD_URL, else http://127.0.0.1:$PORT)').default(DEFAULTS.url);
 const configOption = () =>
@@ -259,7 +265,12 @@ program
     '--events <dir>',
     'JSON files: a Task, { task, snapshot?, now? }, { fixtures: [...] } or a raw source payload',
   )
-  .option('--from <url>', 'a database whose recorded decisions are the "before" (sqlite:PATH or postgres://…)')
+  .addOption(
+    new Option(
+      '--from <url>',
+      'a database whose recorded decisions are the "before" (sqlite:PATH or postgres://…)',
+    ).argParser(storeUrl),
+  )
   .option('--since <time>', 'with --from: decisions made at or after (RFC 3339)')
   .option('--until <time>', 'with --from: decisions made before (RFC 3339)')
   .option('--limit <n>', 'with --from: at most this many decisions (default 10000)')

@@ -6,13 +6,16 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.js';
 import { createFunctionHost } from '../src/functions/function-host.js';
 import { FunctionRegistry } from '../src/functions/registry.js';
 import { replayVerify } from '../src/policy/replay.js';
+import { runCli } from './support/cli.js';
 import { apiClient, postEvent, startTestServer, type TestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
 
@@ -222,6 +225,38 @@ for (const kind of STORES) {
       } finally {
         await functions.close();
       }
+    });
+
+    it('switchyard functions test and the API’s :test give the same answer on the release-freeze example', async () => {
+      // In a freeze, a change goes to the release manager on duty: a member of the tenant, not a candidate.
+      const input = {
+        task: { externalId: 'CHG-77', title: 'Deploy the checkout service', type: 'change', labels: ['deploy'] },
+        now: '2026-12-20T10:00:00Z',
+      };
+      const res = await api('/functions/release-freeze/versions/1:test', { input });
+      expect(res.status).toBe(200);
+      const viaApi = (await res.json()) as Record<string, unknown>;
+      expect(viaApi).toMatchObject({ outcome: 'ok', value: { assignee: 'rm-dana', reason: 'release freeze' } });
+
+      const file = join(mkdtempSync(join(tmpdir(), 'sy-fn-test-')), 'sample.json');
+      writeFileSync(file, JSON.stringify({ input }));
+      const cli = await runCli([
+        'functions',
+        'test',
+        'release-freeze',
+        '1',
+        '--input',
+        file,
+        '--tenant',
+        'shop',
+        '--db',
+        t.storeUrl,
+      ]);
+      expect(cli.code, cli.stderr).toBe(0);
+      const viaCli = JSON.parse(cli.stdout) as Record<string, unknown>;
+      const { durationMs: _api, ...apiAnswer } = viaApi;
+      const { durationMs: _cli, ...cliAnswer } = viaCli;
+      expect(cliAnswer).toEqual(apiAnswer);
     });
   });
 }

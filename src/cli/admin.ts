@@ -2,12 +2,13 @@
 import { API_KEY_SCOPES, createApiKey } from '../api/api-keys.js';
 import { describeAuditProblem, verifyTenantAudit } from '../audit/verify-store.js';
 import { openStore } from '../store/open-store.js';
-import { fail } from './options.js';
+import { EXIT, usage } from './exit.js';
+import { storeLabel } from './options.js';
 
 export async function keysCreate(o: { db: string; tenant: string; name: string; scope?: string[] }): Promise<void> {
   const scopes = o.scope ?? [];
   const unknown = scopes.filter((s) => !(API_KEY_SCOPES as readonly string[]).includes(s));
-  if (unknown.length) fail(`unknown scope ${unknown.join(', ')} (known: ${API_KEY_SCOPES.join(', ')})`, 2);
+  if (unknown.length) usage(`unknown scope ${unknown.join(', ')} (known: ${API_KEY_SCOPES.join(', ')})`);
   const store = await openStore(o.db);
   try {
     const { id, key } = await createApiKey(store, o.tenant, o.name, scopes);
@@ -37,11 +38,11 @@ export async function auditVerify(o: { db: string; tenant?: string }): Promise<v
   } finally {
     await store.close();
   }
-  if (failed) process.exit(1);
+  if (failed) process.exitCode = EXIT.failed;
 }
 
 export async function migrate(o: { db: string }): Promise<void> {
   const store = await openStore(o.db);
   await store.close();
-  process.stdout.write(`migrated ${o.db.startsWith('sqlite:') ? o.db : 'postgres'} to the latest schema\n`);
+  process.stdout.write(`migrated ${storeLabel(o.db)} to the latest schema\n`);
 }

@@ -6,6 +6,7 @@
 import { openStore } from '../store/open-store.js';
 import type { SqlStore } from '../store/sql-store.js';
 import type { DeadLetterRow } from '../store/store.js';
+import { fail, usage } from './exit.js';
 
 type Db = { db: string };
 
@@ -29,11 +30,6 @@ async function tenantOf(store: SqlStore, id: string, tenant?: string): Promise<s
   if (tenant) return tenant;
   const r = await store.db.selectFrom('dead_letters').select('tenant_id').where('id', '=', id).executeTakeFirst();
   return r?.tenant_id;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
 }
 
 export async function deadLettersList(o: Db & { tenant?: string; kind?: string; json?: boolean }): Promise<void> {
@@ -64,7 +60,7 @@ export async function deadLettersRetry(
   await withStore(o.db, async (store) => {
     const now = () => new Date().toISOString();
     if (o.all) {
-      if (id) fail('give a dead letter id or --all, not both');
+      if (id) usage('give a dead letter id or --all, not both');
       let total = 0;
       for (const tenantId of await tenantsWithDeadLetters(store, o.tenant)) {
         for (;;) {
@@ -76,8 +72,8 @@ export async function deadLettersRetry(
       process.stdout.write(`retried ${total} dead letter${total === 1 ? '' : 's'}\n`);
       return;
     }
-    if (!id) fail('give a dead letter id, or --all');
-    if (o.target) fail('--target goes with --all');
+    if (!id) usage('give a dead letter id, or --all');
+    if (o.target) usage('--target goes with --all');
     const tenantId = await tenantOf(store, id, o.tenant);
     if (!tenantId) fail(`no dead letter ${id}`);
     const r = await store.retryDeadLetter({ tenantId, id, actor: 'cli', now: now() });

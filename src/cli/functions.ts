@@ -6,15 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { RoutingDocument } from '../config/tenant.js';
 import { SecretKeyError } from '../crypto/secret-box.js';
 import { diffVersions } from '../functions/diff.js';
-import { createFunctionHost, tryFunction } from '../functions/function-host.js';
+import { createFunctionHost, type TryResult } from '../functions/function-host.js';
 import { FunctionManifestError } from '../functions/manifest.js';
 import { FunctionRegistry } from '../functions/registry.js';
-import type { FunctionInput, FunctionVersion } from '../functions/types.js';
+import { checkSample, testFunction } from '../functions/test-run.js';
+import type { FunctionVersion } from '../functions/types.js';
 import { functionVersionView } from '../functions/view.js';
+import { findPolicyVersion } from '../policy/versions.js';
 import type { FunctionVersionSummary } from '../store/function-store.js';
-import { fail } from './options.js';
+import { EXIT, fail, usage } from './exit.js';
 import { cliActor, withStore } from './store-session.js';
 
 interface Target {
@@ -45,7 +48,7 @@ function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    fail(`cannot read ${what} ${file}: ${(e as Error).message}`);
+    usage(`cannot read ${what} ${file}: ${(e as Error).message}`);
   }
 }
 
@@ -59,7 +62,7 @@ const list = (s: string | undefined) =>
 
 function integer(flag: string, s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
-  if (!/^\d+$/.test(s.trim())) fail(`${flag}: "${s}" is not a whole number`);
+  if (!/^\d+$/.test(s.trim())) usage(`${flag}: "${s}" is not a whole number`);
   return Number(s);
 }
 
@@ -67,14 +70,15 @@ function integer(flag: string, s: string | undefined): number | undefined {
 export function buildManifest(file: string | undefined, o: PushOptions): Record<string, unknown> {
   let manifest: Record<string, unknown> = {};
   if (o.manifest) {
+    const text = readText(o.manifest, 'manifest');
     let parsed: unknown;
     try {
-      parsed = parseYaml(readText(o.manifest, 'manifest'));
+      parsed = parseYaml(text);
     } catch (e) {
-      fail(`${o.manifest} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+      usage(`${o.manifest} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-      fail(`${o.manifest} must be a YAML mapping (name, kind, runtime, source or remote, fields, …)`);
+      usage(`${o.manifest} must be a YAML mapping (name, kind, runtime, source or remote, fields, …)`);
     manifest = { ...(parsed as Record<string, unknown>) };
     // `sourceFile` is the CLI's convenience: a path relative to the manifest, read into `source`.
     if (typeof manifest.sourceFile === 'string' && file === undefined)
@@ -84,7 +88,7 @@ export function buildManifest(file: string | undefined, o: PushOptions): Record<
   if (file !== undefined) {
     const runtime = RUNTIME_BY_EXTENSION[extname(file).toLowerCase()];
     if (!runtime && manifest.runtime === undefined)
-      fail(`${file}: cannot tell the runtime from the extension (use .js, .mjs, .ts or .mts)`);
+      usage(`${file}: cannot tell the runtime from the extension (use .js, .mjs, .ts or .mts)`);
     manifest.source = readText(file, 'source');
     if (manifest.runtime === undefined) manifest.runtime = runtime;
   }
@@ -108,9 +112,9 @@ export function buildManifest(file: string | undefined, o: PushOptions): Record<
       ...(memoryMb !== undefined ? { memoryMb } : {}),
     };
   }
-  if (manifest.name === undefined) fail('give the function a name: --name NAME (or name: in --manifest)');
+  if (manifest.name === undefined) usage('give the function a name: --name NAME (or name: in --manifest)');
   if (manifest.source === undefined && manifest.runtime !== 'remote' && manifest.remote === undefined)
-    fail('give the source file (switchyard functions push FILE …) or a --manifest with a remote url');
+    usage('give the source file (switchyard functions push FILE …) or a --manifest with a remote url');
   if (manifest.runtime === undefined && manifest.remote !== undefined) manifest.runtime = 'remote';
   return manifest;
 }
@@ -128,7 +132,7 @@ export async function functionsPush(file: string | undefined, o: PushOptions): P
           const at = p.line !== undefined ? ` (line ${p.line}${p.column !== undefined ? `:${p.column}` : ''})` : '';
           process.stderr.write(`  ${p.path || '/'}: ${p.message}${at}\n`);
         }
-        process.exitCode = 1;
+        process.exitCode = EXIT.failed;
         return;
       }
       if (e instanceof SecretKeyError) fail(e.message);
@@ -195,7 +199,7 @@ export async function functionsVersions(name: string, o: Target & { json?: boole
 }
 
 function versionArg(what: string, s: string): number {
-  if (!/^[1-9]\d*$/.test(s)) fail(`${what}: "${s}" is not a version number (1, 2, 3…)`);
+  if (!/^[1-9]\d*$/.test(s)) usage(`${what}: "${s}" is not a version number (1, 2, 3…)`);
   return Number(s);
 }
 
@@ -237,32 +241,33 @@ export function renderDiff(from: FunctionVersion, to: FunctionVersion, colour: b
 
 export async function functionsTest(name: string, v: string, o: Target & { input: string }): Promise<void> {
   const version = versionArg('version', v);
+  const text = readText(o.input, 'input');
   let raw: unknown;
   try {
-    raw = JSON.parse(readText(o.input, 'input'));
+    raw = JSON.parse(text);
   } catch (e) {
-    fail(`${o.input} is not JSON: ${(e as Error).message}`);
+    usage(`${o.input} is not JSON: ${(e as Error).message}`);
   }
   // The API's body ({ input: … }) or the sample itself.
-  const sample = (
-    raw !== null && typeof raw === 'object' && 'input' in raw ? (raw as { input: unknown }).input : raw
-  ) as Partial<FunctionInput> | null;
-  if (sample === null || typeof sample !== 'object' || Array.isArray(sample))
-    fail(`${o.input} must hold an object: { task, candidates, payload, now }`);
+  const checked = checkSample(
+    raw !== null && typeof raw === 'object' && 'input' in raw ? (raw as { input: unknown }).input : raw,
+  );
+  if (!checked.ok)
+    usage(`${o.input} is not a sample { task, candidates, payload, now }: ${checked.problems.join('; ')}`);
   await withStore(o.db, async (store) => {
     const registry = new FunctionRegistry(store);
     const fn = await getOrFail(registry, o.tenant, name, version);
+    // The members decisions see: the tenant's active policy version's (as the running server's API has them).
+    const active = await findPolicyVersion(store, o.tenant, 'active');
+    const memberIds = ((active?.document as RoutingDocument | undefined)?.members ?? []).map((m) => m.id);
     const host = createFunctionHost(registry);
-    let result: Awaited<ReturnType<typeof tryFunction>>;
+    let result: TryResult;
     try {
-      result = await tryFunction(host, fn, {
-        ...sample,
-        now: typeof sample.now === 'string' ? sample.now : new Date().toISOString(),
-      });
+      result = await testFunction(host, fn, checked.sample, { now: new Date(), memberIds });
     } finally {
       await host.close();
     }
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    if (result.outcome !== 'ok') process.exitCode = 1;
+    if (result.outcome !== 'ok') process.exitCode = EXIT.failed;
   });
 }

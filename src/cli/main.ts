@@ -1,22 +1,43 @@
 #!/usr/bin/env node
-/** switchyard serve | send | tasks | keys create | audit verify | secrets rotate|list | dead-letters | functions | apply | policy | simulate | replay | migrate */
-import { Command, Option } from 'commander';
-import { ConfigError } from '../config/config-error.js';
-import { auditVerify, keysCreate, migrate } from './admin.js';
-import { deadLettersDiscard, deadLettersList, deadLettersRetry } from './dead-letters.js';
-import { functionsDiff, functionsList, functionsPush, functionsTest, functionsVersions } from './functions.js';
+/**
+ * switchyard serve | send | tasks | keys create | audit verify | secrets rotate|list | dead-letters | functions |
+ * apply | policy | simulate | replay | migrate.
+ *
+ * Every command is declared here with its options (so `--help` needs nothing else), and its
+ * module is imported only when it runs: `switchyard tasks` never loads fastify or the function
+ * sandbox. Exit codes: src/cli/exit.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { exitWith } from './exit.js';
 import { DEFAULTS } from './options.js';
-import { apply, policyActivate, policyActivations, policyApprove, policyShow, policyVersions } from './policy.js';
-import { policyDiff, replay, simulate } from './policy-analysis.js';
-import { secretsList, secretsRotate } from './secrets.js';
-import { send } from './send.js';
-import { serve } from './serve.js';
-import { tasks } from './tasks.js';
 
-const program = new Command('switchyard').description(
-  'Route work from your tools to the right person, with an audit trail.',
-);
-const dbOption = () => new Option('--db <url>', 'sqlite:PATH or postgres://… (env DATABASE_URL)').default(DEFAULTS.db);
+/** An action that imports its module when the command runs, then calls `name` with commander's arguments. */
+function run<M, K extends keyof M>(load: () => Promise<M>, name: K) {
+  return async (...args: unknown[]): Promise<void> => {
+    const action = (await load())[name] as (...a: unknown[]) => Promise<void>;
+    await action(...args);
+  };
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('switchyard')
+  .description('Route work from your tools to the right person, with an audit trail.')
+  .version(version, '-V, --version', 'print the version')
+  .option('--verbose', 'print the stack trace of an unexpected error (as DEBUG=1 does)')
+  .exitOverride();
+/** A --db that names neither store is a usage error (2), caught before any module loads. */
+function storeUrl(value: string): string {
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(value)) throw new InvalidArgumentError('use sqlite:PATH or postgres://…');
+  return value;
+}
+const dbOption = () =>
+  new Option('--db <url>', 'sqlite:PATH or postgres://… (env DATABASE_URL)').default(DEFAULTS.db).argParser(storeUrl);
+const urlOption = () =>
+  new Option('--url <url>', 'server base URL (env SWITCHYARD_URL, else http://127.0.0.1:$PORT)').default(DEFAULTS.url);
 const configOption = () =>
   new Option('--config <file>', 'config YAML (env SWITCHYARD_CONFIG)').default(DEFAULTS.config);
 
@@ -34,25 +55,36 @@ program
       .choices(['all', 'web', 'worker'])
       .default('all'),
   )
-  .action(serve);
+  .action(run(() => import('./serve.js'), 'serve'));
 
 program
   .command('send <files...>')
   .description('Sign sample events with the config secret and POST them to a running server')
   .addOption(configOption())
-  .addOption(new Option('--url <url>', 'server base URL (env SWITCHYARD_URL)').default(DEFAULTS.url))
+  .addOption(urlOption())
   .option('--tenant <id>', 'tenant (default: the first in the config)')
   .option('--integration <id>', 'integration (default: the tenant’s first)')
-  .action(send);
+  .action(run(() => import('./send.js'), 'send'));
 
 program
   .command('tasks')
-  .description('List tasks with their assignee and the explanation of the decision')
+  .description('List tasks, newest first: status, assignee or queue, route, and the explanation of the decision')
   .addOption(dbOption())
   .option('--tenant <id>', 'only this tenant')
+  .addOption(
+    new Option('--status <status>', 'only tasks in this status').choices([
+      'assigned',
+      'acknowledged',
+      'queued',
+      'closed',
+      'cancelled',
+    ]),
+  )
+  .option('--assignee <member>', 'only tasks assigned to this member')
+  .option('--external-id <key>', 'only the task with this source key (e.g. SUP-1042)')
   .option('--limit <n>', 'tasks per tenant', '20')
   .option('--json', 'JSON output')
-  .action(tasks);
+  .action(run(() => import('./tasks.js'), 'tasks'));
 
 const keys = program.command('keys').description('API keys');
 keys
@@ -67,7 +99,7 @@ keys
     [] as string[],
   )
   .addOption(dbOption())
-  .action(keysCreate);
+  .action(run(() => import('./admin.js'), 'keysCreate'));
 
 const audit = program.command('audit').description('The tamper-evident audit trail');
 audit
@@ -75,7 +107,7 @@ audit
   .description('Recompute every tenant’s hash chain; exits 1 and names the first bad entry on any tampering')
   .option('--tenant <id>', 'only this tenant')
   .addOption(dbOption())
-  .action(auditVerify);
+  .action(run(() => import('./admin.js'), 'auditVerify'));
 
 const secrets = program.command('secrets').description('Rotated webhook secrets and tokens of an integration');
 const secretTarget = (c: Command) =>
@@ -90,10 +122,10 @@ secretTarget(
     .description('Create a new secret (printed once); the other stored ones expire after --expire-others-in'),
 )
   .option('--expire-others-in <duration>', 'grace period for the other stored secrets: 24h, 90m, 3600s, 0', '24h')
-  .action(secretsRotate);
+  .action(run(() => import('./secrets.js'), 'secretsRotate'));
 secretTarget(secrets.command('list').description('The integration’s secrets (config and stored), never their values'))
   .option('--json', 'JSON output')
-  .action(secretsList);
+  .action(run(() => import('./secrets.js'), 'secretsList'));
 
 const deadLetters = program
   .command('dead-letters')
@@ -105,7 +137,7 @@ deadLetters
   .addOption(new Option('--kind <kind>', 'only this kind').choices(['event', 'delivery']))
   .option('--json', 'JSON output')
   .addOption(dbOption())
-  .action(deadLettersList);
+  .action(run(() => import('./dead-letters.js'), 'deadLettersList'));
 deadLetters
   .command('retry [id]')
   .description('Deliver a dead-lettered side effect again (pending, attempts reset); --all for every delivery one')
@@ -113,13 +145,13 @@ deadLetters
   .option('--target <target>', 'with --all: a row target (webhook:<id>) or target name (webhook)')
   .option('--tenant <id>', 'tenant (default: the dead letter’s own; with --all, every tenant)')
   .addOption(dbOption())
-  .action(deadLettersRetry);
+  .action(run(() => import('./dead-letters.js'), 'deadLettersRetry'));
 deadLetters
   .command('discard <id>')
   .description('Remove a dead letter; what it refers to stays as it is')
   .option('--tenant <id>', 'tenant (default: the dead letter’s own)')
   .addOption(dbOption())
-  .action(deadLettersDiscard);
+  .action(run(() => import('./dead-letters.js'), 'deadLettersDiscard'));
 
 const functions = program
   .command('functions')
@@ -144,25 +176,25 @@ functionTarget(
   .option('--memory-mb <n>', 'heap limit, 8..128 (default 32)')
   .option('--message <text>', 'why this version')
   .option('--json', 'JSON output')
-  .action(functionsPush);
+  .action(run(() => import('./functions.js'), 'functionsPush'));
 functionTarget(functions.command('list').description('Each function with its latest version'))
   .option('--json', 'JSON output')
-  .action(functionsList);
+  .action(run(() => import('./functions.js'), 'functionsList'));
 functionTarget(functions.command('versions <name>').description('The versions of a function, newest first'))
   .option('--json', 'JSON output')
-  .action(functionsVersions);
+  .action(run(() => import('./functions.js'), 'functionsVersions'));
 functionTarget(
   functions
     .command('diff <name> <a> <b>')
     .description('What changed from version a to b: manifest fields, then the source'),
-).action(functionsDiff);
+).action(run(() => import('./functions.js'), 'functionsDiff'));
 functionTarget(
   functions
     .command('test <name> <version>')
     .description('Call a version on a sample input as a decision would; exits 1 unless the outcome is ok'),
 )
   .requiredOption('--input <file>', 'JSON sample: { task, candidates, payload, now }')
-  .action(functionsTest);
+  .action(run(() => import('./functions.js'), 'functionsTest'));
 
 program
   .command('apply')
@@ -174,7 +206,7 @@ program
   .option('--tenant <id>', 'only this tenant (default: every tenant in the file)')
   .option('--message <text>', 'why; kept with the version')
   .option('--activate', 'activate it too (refused while it is pending review)')
-  .action(apply);
+  .action(run(() => import('./policy.js'), 'apply'));
 
 const policy = program
   .command('policy')
@@ -186,31 +218,31 @@ const policyTarget = (c: Command) => c.requiredOption('--tenant <id>', 'tenant')
 policyTarget(policy.command('versions').description('Versions, newest first; * marks the active one'))
   .option('--limit <n>', 'how many', '20')
   .option('--json', 'JSON output')
-  .action(policyVersions);
+  .action(run(() => import('./policy.js'), 'policyVersions'));
 policyTarget(
   policy.command('show <version>').description('One version (pv_… id, number or "active") with its document'),
 )
   .option('--json', 'JSON output')
-  .action(policyShow);
+  .action(run(() => import('./policy.js'), 'policyShow'));
 policyTarget(
   policy
     .command('activate <version>')
     .description('Make a version the active one (a pending version must be approved first); audited as cli:<user>'),
 )
   .option('--reason <text>', 'why; kept in the audit trail')
-  .action(policyActivate);
+  .action(run(() => import('./policy.js'), 'policyActivate'));
 policyTarget(policy.command('activations').description('Every change of the active version, newest first'))
   .option('--limit <n>', 'how many', '20')
   .option('--json', 'JSON output')
-  .action(policyActivations);
+  .action(run(() => import('./policy.js'), 'policyActivations'));
 policy
   .command('approve <version>')
   .description(
     'Approve a pending version through the running server’s API, with a key that has scope policy:approve and did not create it',
   )
-  .addOption(new Option('--url <url>', 'server base URL (env SWITCHYARD_URL)').default(DEFAULTS.url))
+  .addOption(urlOption())
   .option('--key <key>', 'the approving API key (default: env SWITCHYARD_API_KEY)')
-  .action(policyApprove);
+  .action(run(() => import('./policy.js'), 'policyApprove'));
 
 // Policy analysis (src/cli/policy-analysis.ts): `policy diff` joins the `policy` group, wherever it is declared.
 const policyGroup = program.commands.find((c) => c.name() === 'policy') ?? program.command('policy');
@@ -220,7 +252,7 @@ policyGroup
   .option('--tenant <id>', 'tenant (default: the only one with policy versions)')
   .option('--json', 'JSON output')
   .addOption(dbOption())
-  .action(policyDiff);
+  .action(run(() => import('./policy-analysis.js'), 'policyDiff'));
 program
   .command('simulate')
   .description(
@@ -233,7 +265,12 @@ program
     '--events <dir>',
     'JSON files: a Task, { task, snapshot?, now? }, { fixtures: [...] } or a raw source payload',
   )
-  .option('--from <url>', 'a database whose recorded decisions are the "before" (sqlite:PATH or postgres://…)')
+  .addOption(
+    new Option(
+      '--from <url>',
+      'a database whose recorded decisions are the "before" (sqlite:PATH or postgres://…)',
+    ).argParser(storeUrl),
+  )
   .option('--since <time>', 'with --from: decisions made at or after (RFC 3339)')
   .option('--until <time>', 'with --from: decisions made before (RFC 3339)')
   .option('--limit <n>', 'with --from: at most this many decisions (default 10000)')
@@ -247,7 +284,7 @@ program
   .option('--json', 'JSON output (the same report as the API)')
   .option('--fail-on-change', 'exit 1 when any decision would change')
   .option('--max-changed <pct>', 'exit 1 when more than this percentage of decisions would change')
-  .action(simulate);
+  .action(run(() => import('./policy-analysis.js'), 'simulate'));
 program
   .command('replay')
   .description('Decide every recorded decision again from what it recorded; exits 1 on any mismatch')
@@ -257,12 +294,12 @@ program
   .option('--limit <n>', 'at most this many decisions per tenant')
   .option('--json', 'JSON output')
   .addOption(dbOption())
-  .action(replay);
+  .action(run(() => import('./policy-analysis.js'), 'replay'));
 
-program.command('migrate').description('Bring the database schema up to date').addOption(dbOption()).action(migrate);
+program
+  .command('migrate')
+  .description('Bring the database schema up to date')
+  .addOption(dbOption())
+  .action(run(() => import('./admin.js'), 'migrate'));
 
-program.parseAsync().catch((e: unknown) => {
-  if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
-  else process.stderr.write(`switchyard: ${(e as Error).stack ?? e}\n`);
-  process.exit(e instanceof ConfigError ? 2 : 1);
-});
+program.parseAsync().catch(exitWith);

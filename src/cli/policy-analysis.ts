@@ -1,8 +1,9 @@
 /**
  * switchyard policy diff | simulate | replay --verify. All three only read: the databases they
  * are pointed at are opened without running migrations, so a CI job may read a production
- * replica. Exit codes: 0 fine; 1 a gate failed (simulate --fail-on-change / --max-changed,
- * replay mismatches) or an error; 2 a usage or config error.
+ * replica. Exit codes (src/cli/exit.ts): 0 fine; 1 a gate failed (simulate --fail-on-change /
+ * --max-changed, replay mismatches); 2 a usage, config or input error (a database that does not
+ * exist among them); 3 an unexpected error.
  */
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -30,11 +31,16 @@ import { findPolicyVersion } from '../policy/versions.js';
 import { openStore } from '../store/open-store.js';
 import { tenantsWithDecisions } from '../store/queries/recorded-decisions.js';
 import type { SqlStore } from '../store/sql-store.js';
-import { fail } from './options.js';
+import { EXIT, fail } from './exit.js';
 
-/** Read-only: never migrate a database we were only asked to read. */
-/** The store, and a host that runs its tenants' sandboxed functions in this process (never remote ones). */
+/**
+ * Read-only: never migrate (nor create) a database we were only asked to read. The store, and a
+ * host that runs its tenants' sandboxed functions in this process (never remote ones).
+ */
 async function withReadStore<T>(db: string, fn: (store: SqlStore, functions: FunctionHost) => Promise<T>): Promise<T> {
+  const path = db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : undefined;
+  if (path !== undefined && path !== ':memory:' && !existsSync(path))
+    fail(`no database at ${path} (${db})`, EXIT.usage);
   const store = await openStore(db, { migrate: false });
   const functions = createFunctionHost(new FunctionRegistry(store));
   try {
@@ -184,14 +190,10 @@ export async function simulate(o: SimulateCliOptions): Promise<void> {
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatSimulation(report));
   const { changed, changedPercent } = report.totals;
   if (o.failOnChange && changed > 0) {
-    process.stderr.write(`switchyard: ${changed} decision(s) would change (--fail-on-change)\n`);
-    process.exit(1);
+    fail(`${changed} decision(s) would change (--fail-on-change)`, EXIT.failed);
   }
   if (maxChanged !== undefined && changedPercent > maxChanged) {
-    process.stderr.write(
-      `switchyard: ${changedPercent}% of decisions would change, over --max-changed ${maxChanged}%\n`,
-    );
-    process.exit(1);
+    fail(`${changedPercent}% of decisions would change, over --max-changed ${maxChanged}%`, EXIT.failed);
   }
 }
 
@@ -378,5 +380,5 @@ export async function replay(o: {
   if (o.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   else if (reports.length === 0) process.stdout.write('No recorded decisions.\n');
   else for (const r of reports) process.stdout.write(formatReplay(r));
-  if (reports.some((r) => r.mismatched > 0)) process.exit(1);
+  if (reports.some((r) => r.mismatched > 0)) process.exitCode = EXIT.failed;
 }

@@ -13,7 +13,7 @@ import { FunctionRegistry } from '../functions/registry.js';
 import { checkPinnedFunctions } from '../policy/pinned-functions.js';
 import { activationRefusal, createPolicyVersion, findPolicyVersion } from '../policy/versions.js';
 import type { PolicyVersionSummary, Store } from '../store/store.js';
-import { fail } from './options.js';
+import { EXIT, fail, usage } from './exit.js';
 import { cliActor, withStore } from './store-session.js';
 
 const describeVersion = (v: PolicyVersionSummary) => `version ${v.number} (${v.id})`;
@@ -27,7 +27,7 @@ export async function apply(o: {
   activate?: boolean;
 }): Promise<void> {
   const config = loadConfigFile(o.config);
-  if (o.tenant && !config.tenants.has(o.tenant)) fail(`tenant "${o.tenant}" is not in ${o.config}`, 2);
+  if (o.tenant && !config.tenants.has(o.tenant)) usage(`tenant "${o.tenant}" is not in ${o.config}`);
   const tenants = [...config.tenants.values()].filter((t) => !o.tenant || t.id === o.tenant);
   const actor = cliActor();
   let refused = false;
@@ -42,7 +42,7 @@ export async function apply(o: {
         process.stderr.write(`${tenant.id}  ${p.pointer}: ${p.message}\n`);
       }
     }
-    if (unrunnable) fail('the policy pins functions that cannot run; nothing was applied', 1);
+    if (unrunnable) fail('the policy pins functions that cannot run; nothing was applied');
     for (const tenant of tenants) {
       const now = new Date().toISOString();
       const { version, created } = await createPolicyVersion(store, {
@@ -79,7 +79,7 @@ export async function apply(o: {
       );
     }
   });
-  if (refused) process.exit(1);
+  if (refused) process.exitCode = EXIT.failed;
 }
 
 async function resolveOrFail(store: Store, tenant: string, ref: string) {
@@ -180,7 +180,7 @@ export async function policyActivations(o: { db: string; tenant: string; limit: 
 export async function policyApprove(ref: string, o: { url: string; key?: string }): Promise<void> {
   const key = o.key ?? process.env.SWITCHYARD_API_KEY;
   if (!key) {
-    fail('approving needs an API key with scope policy:approve: pass --key or set SWITCHYARD_API_KEY', 2);
+    usage('approving needs an API key with scope policy:approve: pass --key or set SWITCHYARD_API_KEY');
   }
   const res = await fetch(`${o.url.replace(/\/+$/, '')}/api/v1/policies/versions/${encodeURIComponent(ref)}/approve`, {
     method: 'POST',

@@ -4,7 +4,7 @@ import type { Integration } from '../config/model.js';
 import { SecretKeyError } from '../crypto/secret-box.js';
 import { listSecrets, rotateSecret } from '../intake/secret-rotation.js';
 import { openStore } from '../store/open-store.js';
-import { fail } from './options.js';
+import { fail, usage } from './exit.js';
 
 interface Target {
   config: string;
@@ -16,15 +16,15 @@ interface Target {
 /** `90m`, `24h`, `3600s`, `7d` or bare seconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d+)\s*(s|m|h|d)?$/.exec(text.trim());
-  if (!m) fail(`--expire-others-in: "${text}" is not a duration (e.g. 24h, 90m, 3600s, 0)`);
+  if (!m) usage(`--expire-others-in: "${text}" is not a duration (e.g. 24h, 90m, 3600s, 0)`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
 }
 
 function integrationOf(o: Target): Integration {
   const tenant = loadConfigFile(o.config).tenants.get(o.tenant);
-  if (!tenant) fail(`no tenant "${o.tenant}" in ${o.config}`);
+  if (!tenant) usage(`no tenant "${o.tenant}" in ${o.config}`);
   const integration = tenant.integrations.get(o.integration);
-  if (!integration) fail(`no integration "${o.integration}" for tenant ${o.tenant} in ${o.config}`);
+  if (!integration) usage(`no integration "${o.integration}" for tenant ${o.tenant} in ${o.config}`);
   return integration;
 }
 

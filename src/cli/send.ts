@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { loadConfigFile } from '../config/load.js';
 import type { Integration, Tenant } from '../config/model.js';
-import { fail } from './options.js';
+import { EXIT, usage } from './exit.js';
 
 export interface SendOptions {
   config: string;
@@ -16,21 +16,23 @@ export interface SendOptions {
 export async function send(files: string[], o: SendOptions): Promise<void> {
   const config = loadConfigFile(o.config);
   const tenant = o.tenant ? config.tenants.get(o.tenant) : config.tenants.values().next().value;
-  if (!tenant) fail(`no tenant "${o.tenant}" in ${o.config}`);
+  if (!tenant) usage(`no tenant "${o.tenant}" in ${o.config}`);
   const integration = o.integration
     ? tenant.integrations.get(o.integration)
     : tenant.integrations.values().next().value;
-  if (!integration) fail(`no integration "${o.integration}" for tenant ${tenant.id}`);
+  if (!integration) usage(`no integration "${o.integration}" for tenant ${tenant.id}`);
   const secret = integration.secrets.find((s) => s.expiresAt === undefined || s.expiresAt > Date.now());
-  if (!secret) fail(`every secret of ${tenant.id}/${integration.id} has expired`);
+  if (!secret) usage(`every secret of ${tenant.id}/${integration.id} has expired`);
 
-  let failures = 0;
-  for (const file of files) {
-    if (!(await sendOne(file, tenant, integration, secret.key, o.url))) failures++;
-  }
-  if (failures === 0) process.stdout.write('Routed within a moment; see who got what and why: npx switchyard tasks\n');
-  else process.exit(1);
+  const outcomes = new Set<Outcome>();
+  for (const file of files) outcomes.add(await sendOne(file, tenant, integration, secret.key, o.url));
+  if (outcomes.has('unreadable')) process.exitCode = EXIT.usage;
+  else if (outcomes.has('refused')) process.exitCode = EXIT.failed;
+  else process.stdout.write('Routed within a moment; see who got what and why: npx switchyard tasks\n');
 }
+
+/** `unreadable`: the file is not JSON (exit 2); `refused`: the server answered non-2xx (exit 1). */
+type Outcome = 'sent' | 'refused' | 'unreadable';
 
 async function sendOne(
   file: string,
@@ -38,14 +40,14 @@ async function sendOne(
   integration: Integration,
   key: Buffer,
   url: string,
-): Promise<boolean> {
+): Promise<Outcome> {
   let body: string;
   try {
     body = readFileSync(file, 'utf8');
     JSON.parse(body);
   } catch (e) {
     process.stderr.write(`switchyard: cannot send ${file}: ${(e as Error).message}\n`);
-    return false;
+    return 'unreadable';
   }
   // The same library a sender would use, so this doubles as an interoperability check.
   const id = `msg_${randomUUID()}`;
@@ -65,8 +67,8 @@ async function sendOne(
       body,
     });
   } catch (e) {
-    fail(`cannot reach ${target}: ${(e as Error).cause ?? (e as Error).message}. Is the server running (npm start)?`);
+    usage(`cannot reach ${target}: ${(e as Error).cause ?? (e as Error).message}. Is the server running (npm start)?`);
   }
   process.stdout.write(`${file} → ${response.status} ${await response.text()}\n`);
-  return response.ok;
+  return response.ok ? 'sent' : 'refused';
 }

@@ -1,7 +1,10 @@
+import { resolve } from 'node:path';
 import { loadConfigFile } from '../config/load.js';
 import { createLogger } from '../observability/logger.js';
 import { buildServer } from '../server.js';
 import { openStore } from '../store/open-store.js';
+import { usage } from './exit.js';
+import { storeLabel } from './options.js';
 
 export interface ServeOptions {
   config: string;
@@ -25,9 +28,12 @@ export async function serve(o: ServeOptions): Promise<void> {
     outboxOptions: { leaseMs: leaseFromEnv('SWITCHYARD_OUTBOX_LEASE_MS') },
   });
   const address = await server.app.listen({ port: Number(o.port), host: o.host });
+  // One line that says what this process serves: the config file, the store and the address (port).
+  const configFile = resolve(o.config);
+  const storeAt = storeLabel(o.db);
   logger.info(
-    { address, store: store.dialect, role: o.role, tenants: [...config.tenants.keys()] },
-    `switchyard listening on ${address}`,
+    { address, config: configFile, store: storeAt, role: o.role, tenants: [...config.tenants.keys()] },
+    `switchyard listening on ${address} (role ${o.role}), config ${configFile}, store ${storeAt}`,
   );
   let stopping = false;
   const stop = async (signal: string) => {
@@ -50,6 +56,6 @@ function leaseFromEnv(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined) return undefined;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 100) throw new Error(`${name} must be an integer ≥ 100, got "${raw}"`);
+  if (!Number.isInteger(ms) || ms < 100) usage(`${name} must be an integer ≥ 100, got "${raw}"`);
   return ms;
 }

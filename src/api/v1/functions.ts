@@ -10,10 +10,11 @@ import { Type } from 'typebox';
 import type { AppConfig } from '../../config/model.js';
 import { SecretKeyError } from '../../crypto/secret-box.js';
 import { diffVersions } from '../../functions/diff.js';
-import { createFunctionHost, type FunctionHost, tryFunction } from '../../functions/function-host.js';
+import { createFunctionHost, type FunctionHost } from '../../functions/function-host.js';
 import { FunctionManifestError, FunctionUploadSchema } from '../../functions/manifest.js';
 import type { FunctionRegistry } from '../../functions/registry.js';
-import type { FunctionInput, FunctionVersion } from '../../functions/types.js';
+import { FunctionSampleSchema, testFunction } from '../../functions/test-run.js';
+import type { FunctionVersion } from '../../functions/types.js';
 import { functionVersionView } from '../../functions/view.js';
 import { Problem } from '../../http/problem.js';
 import type { Store } from '../../store/store.js';
@@ -94,27 +95,7 @@ const DiffParams = Type.Object({
   b: Type.Integer({ minimum: 1 }),
 });
 
-const TestBody = Type.Object(
-  {
-    input: Type.Object(
-      {
-        task: Type.Optional(Json),
-        candidates: Type.Optional(
-          Type.Array(Type.Object({ id: Type.String({ minLength: 1 }) }, { additionalProperties: true }), {
-            maxItems: 500,
-          }),
-        ),
-        payload: Type.Optional(Type.Unknown()),
-        now: Type.Optional(Type.String({ format: 'date-time', description: 'Default: the server clock' })),
-      },
-      {
-        additionalProperties: false,
-        description: 'A sample: what a decision would pass before the allow-list removes undeclared fields',
-      },
-    ),
-  },
-  { additionalProperties: false },
-);
+const TestBody = Type.Object({ input: FunctionSampleSchema }, { additionalProperties: false });
 
 const TestResult = Type.Object(
   {
@@ -324,15 +305,9 @@ export const functionRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const { tenantId } = request.principal;
       const fn = await find(tenantId, request.params.name, request.params.v);
-      const { task, candidates, payload, now } = request.body.input;
-      const sample: FunctionInput = {
-        now: now === undefined ? clock().toISOString() : new Date(now).toISOString(),
-        ...(task !== undefined ? { task: task as Record<string, unknown> } : {}),
-        ...(candidates !== undefined ? { candidates: candidates as Record<string, unknown>[] } : {}),
-        ...(payload !== undefined ? { payload } : {}),
-      };
-      const roster = config.tenants.get(tenantId)?.roster.members.keys() ?? [];
-      return tryFunction(host, fn, sample, roster);
+      // config.tenants holds the Tenant of the active policy version (src/policy/registry.ts).
+      const memberIds = config.tenants.get(tenantId)?.roster.members.keys() ?? [];
+      return testFunction(host, fn, request.body.input, { now: clock(), memberIds });
     },
   );
 };

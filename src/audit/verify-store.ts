@@ -1,5 +1,5 @@
 /** Walk a tenant's whole audit chain from the store, page by page, and report the first break. */
-import type { Store } from '../store/store.js';
+import type { AuditStore } from '../store/audit-store.js';
 import { type ChainBreak, GENESIS_HASH, verifyRun } from './hash-chain.js';
 
 export type AuditProblem =
@@ -16,7 +16,7 @@ export interface AuditReport {
 
 const PAGE = 1000;
 
-export async function verifyTenantAudit(store: Store, tenantId: string): Promise<AuditReport> {
+export async function verifyTenantAudit(store: AuditStore, tenantId: string): Promise<AuditReport> {
   let prevSeq = 0;
   let prevHash = GENESIS_HASH;
   let entries = 0;

@@ -12,7 +12,7 @@ import type { RoutingDocument } from '../config/tenant.js';
 import { FunctionRegistry } from '../functions/registry.js';
 import { checkPinnedFunctions } from '../policy/pinned-functions.js';
 import { activationRefusal, createPolicyVersion, findPolicyVersion } from '../policy/versions.js';
-import type { PolicyVersionSummary, Store } from '../store/store.js';
+import type { PolicyStore, PolicyVersionSummary } from '../store/policy-store.js';
 import { fail } from './options.js';
 import { cliActor, withStore } from './store-session.js';
 
@@ -82,7 +82,7 @@ export async function apply(o: {
   if (refused) process.exit(1);
 }
 
-async function resolveOrFail(store: Store, tenant: string, ref: string) {
+async function resolveOrFail(store: PolicyStore, tenant: string, ref: string) {
   const version = await findPolicyVersion(store, tenant, ref);
   if (!version) fail(`tenant ${tenant} has no policy version "${ref}" (give a pv_… id, a number or "active")`);
   return version;

@@ -1,6 +1,5 @@
 /** `switchyard tasks`: who got each task and why, straight from the store. */
 import { openStore } from '../store/open-store.js';
-import type { SqlStore } from '../store/sql-store.js';
 import { fail } from './options.js';
 
 export interface TasksOptions {
@@ -13,7 +12,7 @@ export interface TasksOptions {
 export async function tasks(o: TasksOptions): Promise<void> {
   const store = await openStore(o.db);
   try {
-    const tenants = o.tenant ? [o.tenant] : await tenantsWithTasks(store);
+    const tenants = o.tenant ? [o.tenant] : await store.tenantsWithTasks();
     const out: unknown[] = [];
     for (const tenantId of tenants) {
       const page = await store.listTasks(tenantId, { limit: Number(o.limit) || 20 });
@@ -36,11 +35,6 @@ export async function tasks(o: TasksOptions): Promise<void> {
   } finally {
     await store.close();
   }
-}
-
-async function tenantsWithTasks(store: SqlStore): Promise<string[]> {
-  const rows = await store.db.selectFrom('tasks').select('tenant_id').distinct().orderBy('tenant_id').execute();
-  return rows.map((r) => r.tenant_id);
 }
 
 export function requireTenant(tenant: string | undefined): string {

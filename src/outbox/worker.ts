@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { newId } from '../store/ids.js';
-import type { ClaimedDelivery, OutboxRowDraft } from '../store/outbox-store.js';
-import type { Store } from '../store/store.js';
+import type { ClaimedDelivery, OutboxRowDraft, OutboxStore } from '../store/outbox-store.js';
+import type { SubscriptionStore } from '../store/subscription-store.js';
 import { type AttemptOutcome, type BreakerOptions, CircuitBreaker } from './circuit-breaker.js';
 import { PermanentError, RetryableError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, nextRetry, type RetryPolicy } from './retry-policy.js';
@@ -38,7 +38,7 @@ export interface OutboxWorkerOptions {
 }
 
 export interface OutboxDeps {
-  store: Store;
+  store: OutboxStore & SubscriptionStore;
   metrics: Metrics;
   log: Logger;
 }

@@ -5,7 +5,9 @@ import type { FunctionHost } from '../functions/function-host.js';
 import { functionTransform } from '../functions/transform-function.js';
 import type { FunctionCallRecord } from '../functions/types.js';
 import type { Metrics } from '../observability/metrics.js';
-import { type ClaimedEvent, CommitConflict, LeaseLost, type PipelineWrites, type Store } from '../store/store.js';
+import { CommitConflict, LeaseLost } from '../store/errors.js';
+import type { ClaimedEvent, EventStore } from '../store/event-store.js';
+import type { PipelineStore, PipelineWrites } from '../store/pipeline-store.js';
 import { decideFor, makeDecision, snapshotFor } from './make-decision.js';
 import { normalize } from './normalize.js';
 import type { SourceAction } from './sources/types.js';
@@ -20,7 +22,7 @@ export function retryDelayMs(attempts: number): number {
 const MAX_CONFLICT_RETRIES = 8;
 
 export interface PipelineDeps {
-  store: Store;
+  store: EventStore & PipelineStore;
   config: AppConfig;
   metrics: Metrics;
   log: Logger;

@@ -1,12 +1,12 @@
 import { createPostgresDialect } from './postgres/postgres-dialect.js';
-import { SqlStore } from './sql-store.js';
+import { createSqlStore, type SqlStore } from './sql-store.js';
 import { createSqliteDialect } from './sqlite/sqlite-dialect.js';
 
 export const DEFAULT_DB_URL = 'sqlite:./data/switchyard.db';
 
 /** `sqlite:PATH` or `postgres://…` (also `postgresql://…`). Migrations run before the store is returned. */
 export async function openStore(url: string = DEFAULT_DB_URL, options: { migrate?: boolean } = {}): Promise<SqlStore> {
-  const store = new SqlStore(dialectFor(url));
+  const store = createSqlStore(dialectFor(url));
   if (options.migrate !== false) await store.migrate();
   return store;
 }

@@ -16,7 +16,7 @@ import type { FunctionInput, FunctionVersion } from '../../functions/types.js';
 import { functionVersionView } from '../../functions/view.js';
 import { Problem } from '../../http/problem.js';
 import { SecretKeyError } from '../../intake/secret-box.js';
-import type { Store } from '../../store/store.js';
+import type { FunctionStore } from '../../store/function-store.js';
 import { PageQuery, ProblemSchema, problemResponses } from '../schemas.js';
 import { keyProblem } from './integration-secrets.js';
 
@@ -167,7 +167,7 @@ function manifestProblem(e: FunctionManifestError): Problem {
 }
 
 export const functionRoutes: FastifyPluginAsyncTypebox<{
-  store: Store;
+  store: FunctionStore;
   config: AppConfig;
   registry: FunctionRegistry;
   clock: () => Date;

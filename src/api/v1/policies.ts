@@ -16,7 +16,12 @@ import { Problem } from '../../http/problem.js';
 import { checkPinnedFunctions } from '../../policy/pinned-functions.js';
 import type { PolicyRegistry } from '../../policy/registry.js';
 import { activationRefusal, createPolicyVersion, findPolicyVersion } from '../../policy/versions.js';
-import type { PolicyActivationRow, PolicyVersionRow, PolicyVersionSummary, Store } from '../../store/store.js';
+import type {
+  PolicyActivationRow,
+  PolicyStore,
+  PolicyVersionRow,
+  PolicyVersionSummary,
+} from '../../store/policy-store.js';
 import { PageQuery, ProblemSchema, problemResponses } from '../schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -97,7 +102,7 @@ const errorResponses = { ...problemResponses, 403: ProblemSchema, 409: ProblemSc
  * The version `ref` names for the tenant — an id (`pv_…`), a number or `active` — or a 404
  * problem `policy-version-not-found` (another tenant's version looks exactly like a missing one).
  */
-export async function resolveVersion(store: Store, tenantId: string, ref: string): Promise<PolicyVersionRow> {
+export async function resolveVersion(store: PolicyStore, tenantId: string, ref: string): Promise<PolicyVersionRow> {
   const version = await findPolicyVersion(store, tenantId, ref);
   if (!version) {
     throw Problem.notFound(
@@ -122,7 +127,7 @@ function invalidPolicy(problems: ConfigProblem[]): Problem {
 }
 
 export const policyRoutes: FastifyPluginAsyncTypebox<{
-  store: Store;
+  store: PolicyStore;
   config: AppConfig;
   policies: PolicyRegistry;
   clock: () => Date;

@@ -4,7 +4,8 @@
  * pipeline's business: see src/pipeline/sources/.
  */
 import type { Integration, Tenant } from '../../config/model.js';
-import type { Store } from '../../store/store.js';
+import type { EventStore } from '../../store/event-store.js';
+import type { TaskStore } from '../../store/task-store.js';
 
 export interface Delivery {
   /** The raw request body, exactly as received: signatures are over these bytes. */
@@ -45,7 +46,8 @@ export type ReplyBody = Record<string, unknown>;
 
 export interface ReplyContext {
   tenant: Tenant;
-  store: Store;
+  /** Reads only: the event a reply is about, and its task and decision. */
+  store: EventStore & TaskStore;
   clock: () => Date;
 }
 

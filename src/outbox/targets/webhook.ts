@@ -8,7 +8,7 @@
 import { decryptSecret, SecretKeyError, secretKeyFromEnv, signingKeyOf } from '../../intake/secret-box.js';
 import { signStandardWebhook } from '../../intake/verify.js';
 import { newId } from '../../store/ids.js';
-import type { SubscriptionRow } from '../../store/outbox-store.js';
+import type { SubscriptionRow } from '../../store/subscription-store.js';
 import { PermanentError, RetryableError } from '../errors.js';
 import { parseRetryAfter } from '../retry-policy.js';
 import type { DeliveryContext, OutboxTarget } from './types.js';

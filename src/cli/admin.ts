@@ -3,6 +3,7 @@ import { API_KEY_SCOPES, createApiKey } from '../api/api-keys.js';
 import { describeAuditProblem, verifyTenantAudit } from '../audit/verify-store.js';
 import { openStore } from '../store/open-store.js';
 import { fail } from './options.js';
+import { openExistingStore } from './store-session.js';
 
 export async function keysCreate(o: { db: string; tenant: string; name: string; scope?: string[] }): Promise<void> {
   const scopes = o.scope ?? [];
@@ -20,7 +21,7 @@ export async function keysCreate(o: { db: string; tenant: string; name: string; 
 }
 
 export async function auditVerify(o: { db: string; tenant?: string }): Promise<void> {
-  const store = await openStore(o.db);
+  const store = await openExistingStore(o.db);
   let failed = false;
   try {
     const tenants = o.tenant ? [o.tenant] : await store.auditTenants();

@@ -4,7 +4,7 @@
  */
 
 import type { DeadLetterRow, DeadLetterStore } from '../store/dead-letter-store.js';
-import { withStore } from './store-session.js';
+import { withExistingStore as withStore } from './store-session.js';
 
 type Db = { db: string };
 

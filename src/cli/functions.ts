@@ -15,7 +15,7 @@ import { functionVersionView } from '../functions/view.js';
 import { SecretKeyError } from '../intake/secret-box.js';
 import type { FunctionVersionSummary } from '../store/function-store.js';
 import { fail } from './options.js';
-import { cliActor, withStore } from './store-session.js';
+import { cliActor, withExistingStore, withStore } from './store-session.js';
 
 interface Target {
   db: string;
@@ -173,7 +173,7 @@ async function allPages(
 }
 
 export async function functionsList(o: Target & { json?: boolean }): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const items = await allPages((after) =>
       store.listFunctions(o.tenant, { limit: 200, ...(after !== undefined ? { after } : {}) }),
     );
@@ -184,7 +184,7 @@ export async function functionsList(o: Target & { json?: boolean }): Promise<voi
 }
 
 export async function functionsVersions(name: string, o: Target & { json?: boolean }): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const items = await allPages((after) =>
       store.listFunctionVersions(o.tenant, name, { limit: 200, ...(after !== undefined ? { after } : {}) }),
     );
@@ -206,7 +206,7 @@ async function getOrFail(registry: FunctionRegistry, tenant: string, name: strin
 }
 
 export async function functionsDiff(name: string, a: string, b: string, o: Target): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const registry = new FunctionRegistry(store);
     const from = await getOrFail(registry, o.tenant, name, versionArg('version a', a));
     const to = await getOrFail(registry, o.tenant, name, versionArg('version b', b));
@@ -249,7 +249,7 @@ export async function functionsTest(name: string, v: string, o: Target & { input
   ) as Partial<FunctionInput> | null;
   if (sample === null || typeof sample !== 'object' || Array.isArray(sample))
     fail(`${o.input} must hold an object: { task, candidates, payload, now }`);
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const registry = new FunctionRegistry(store);
     const fn = await getOrFail(registry, o.tenant, name, version);
     const host = createFunctionHost(registry);

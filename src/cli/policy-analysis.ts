@@ -27,10 +27,10 @@ import {
 } from '../policy/simulate.js';
 import { parseInstant, parseWindow, WindowError } from '../policy/simulate-input.js';
 import { findPolicyVersion } from '../policy/versions.js';
-import { openStore } from '../store/open-store.js';
 import type { PolicyStore } from '../store/policy-store.js';
 import type { RecordedDecisionStore } from '../store/recorded-decision-store.js';
 import { fail } from './options.js';
+import { openExistingStore } from './store-session.js';
 
 /** Read-only: never migrate a database we were only asked to read. */
 /** The store, and a host that runs its tenants' sandboxed functions in this process (never remote ones). */
@@ -38,7 +38,7 @@ async function withReadStore<T>(
   db: string,
   fn: (store: PolicyStore & RecordedDecisionStore, functions: FunctionHost) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(db, { migrate: false });
+  const store = await openExistingStore(db, { migrate: false });
   const functions = createFunctionHost(new FunctionRegistry(store));
   try {
     return await fn(store, functions);

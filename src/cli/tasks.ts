@@ -1,6 +1,6 @@
 /** `switchyard tasks`: who got each task and why, straight from the store. */
-import { openStore } from '../store/open-store.js';
 import { fail } from './options.js';
+import { openExistingStore } from './store-session.js';
 
 export interface TasksOptions {
   db: string;
@@ -10,7 +10,7 @@ export interface TasksOptions {
 }
 
 export async function tasks(o: TasksOptions): Promise<void> {
-  const store = await openStore(o.db);
+  const store = await openExistingStore(o.db);
   try {
     const tenants = o.tenant ? [o.tenant] : await store.tenantsWithTasks();
     const out: unknown[] = [];

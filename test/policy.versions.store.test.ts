@@ -14,9 +14,9 @@ import * as m5 from '../src/store/migrations/0005-integration-secrets.js';
 import * as m6 from '../src/store/migrations/0006-outbox-leases.js';
 import * as m7 from '../src/store/migrations/0007-subscriptions.js';
 import { openStore } from '../src/store/open-store.js';
+import type { NewPolicyVersion } from '../src/store/policy-store.js';
 import type { Database } from '../src/store/schema.js';
 import type { SqlStore } from '../src/store/sql-store.js';
-import type { NewPolicyVersion } from '../src/store/store.js';
 import { countRows, iso, OTHER_TENANT, TENANT, verifyChain } from './support/store-fixtures.js';
 import { freshStoreUrl, STORES, useFreshStores } from './support/stores.js';
 

@@ -3,7 +3,7 @@
  * savepoint; reads inside see the batch's own writes; a failed write leaves only itself out.
  */
 import { describe, expect, it } from 'vitest';
-import { CommitConflict, LeaseLost } from '../src/store/store.js';
+import { CommitConflict, LeaseLost } from '../src/store/errors.js';
 import {
   assignedTo,
   commitFor,

@@ -4,9 +4,9 @@
  * on a real database, a fresh one per test.
  */
 import { describe, expect, it } from 'vitest';
-import { TaskNotFound } from '../src/store/queries/commit-override.js';
+import { LeaseLost, TaskNotFound } from '../src/store/errors.js';
 import type { SqlStore } from '../src/store/sql-store.js';
-import { LeaseLost, type OverrideCommit } from '../src/store/store.js';
+import type { OverrideCommit } from '../src/store/task-store.js';
 import {
   assignedTo,
   commitFor,

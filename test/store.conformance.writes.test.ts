@@ -4,8 +4,8 @@
  * gets its own fresh database because claimEvents is not tenant-scoped.
  */
 import { describe, expect, it } from 'vitest';
+import { CommitConflict, LeaseLost } from '../src/store/errors.js';
 import { openStore } from '../src/store/open-store.js';
-import { CommitConflict, LeaseLost } from '../src/store/store.js';
 import {
   assignedTo,
   at,

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { newId } from '../store/ids.js';
-import type { Store } from '../store/store.js';
+import type { KeyStore } from '../store/key-store.js';
 
 export interface ApiPrincipal {
   tenantId: string;
@@ -25,7 +25,7 @@ function hashSecret(secret: string): string {
 }
 
 export async function createApiKey(
-  store: Store,
+  store: KeyStore,
   tenantId: string,
   name: string,
   scopes: string[] = [],
@@ -39,7 +39,7 @@ export async function createApiKey(
 }
 
 /** The principal for a bearer key, or null for anything malformed, unknown, revoked or wrong. */
-export async function authenticate(store: Store, authorization: string | undefined): Promise<ApiPrincipal | null> {
+export async function authenticate(store: KeyStore, authorization: string | undefined): Promise<ApiPrincipal | null> {
   const match = /^Bearer (\S+)$/i.exec(authorization ?? '');
   const parts = match ? KEY_PATTERN.exec(match[1] as string) : null;
   if (!parts) return null;

@@ -2,9 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../http/problem.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Store } from '../store/store.js';
+import type { StoreLifecycle } from '../store/store.js';
 
-export async function operationRoutes(app: FastifyInstance, deps: { store: Store; metrics: Metrics }): Promise<void> {
+export async function operationRoutes(
+  app: FastifyInstance,
+  deps: { store: StoreLifecycle; metrics: Metrics },
+): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
     try {

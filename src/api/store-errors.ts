@@ -1,6 +1,5 @@
 import { Problem } from '../http/problem.js';
-import { TaskNotFound } from '../store/queries/commit-override.js';
-import { TaskStateConflict } from '../store/store.js';
+import { TaskNotFound, TaskStateConflict } from '../store/errors.js';
 
 /** Store errors a client can act on, as problems; anything else is rethrown (a 500). */
 export function asProblem(e: unknown): unknown {

@@ -1,5 +1,5 @@
 /** Store rows → API shapes. */
-import type { DecisionRow, TaskRow } from '../store/store.js';
+import type { DecisionRow, TaskRow } from '../store/task-store.js';
 
 export function decisionView(d: DecisionRow) {
   const detail = d.detail as { candidates?: unknown[]; routesTried?: unknown[]; functions?: unknown[] };

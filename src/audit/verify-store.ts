@@ -1,7 +1,7 @@
 /** Walk a tenant's whole audit chain from the store, page by page, and report the first break. */
 
 import { GENESIS_HASH } from '../crypto/hash-chain.js';
-import type { Store } from '../store/store.js';
+import type { AuditStore } from '../store/audit-store.js';
 import { type ChainBreak, verifyRun } from './hash-chain.js';
 
 export type AuditProblem =
@@ -18,7 +18,7 @@ export interface AuditReport {
 
 const PAGE = 1000;
 
-export async function verifyTenantAudit(store: Store, tenantId: string): Promise<AuditReport> {
+export async function verifyTenantAudit(store: AuditStore, tenantId: string): Promise<AuditReport> {
   let prevSeq = 0;
   let prevHash = GENESIS_HASH;
   let entries = 0;

@@ -4,6 +4,7 @@ import { describeAuditProblem, verifyTenantAudit } from '../audit/verify-store.j
 import { openStore } from '../store/open-store.js';
 import { EXIT, usage } from './exit.js';
 import { storeLabel } from './options.js';
+import { openExistingStore } from './store-session.js';
 
 export async function keysCreate(o: { db: string; tenant: string; name: string; scope?: string[] }): Promise<void> {
   const scopes = o.scope ?? [];
@@ -21,7 +22,7 @@ export async function keysCreate(o: { db: string; tenant: string; name: string; 
 }
 
 export async function auditVerify(o: { db: string; tenant?: string }): Promise<void> {
-  const store = await openStore(o.db);
+  const store = await openExistingStore(o.db);
   let failed = false;
   try {
     const tenants = o.tenant ? [o.tenant] : await store.auditTenants();

@@ -3,33 +3,19 @@
  * (like `keys create`); every action is audited with actor `cli`.
  */
 
-import { openStore } from '../store/open-store.js';
-import type { SqlStore } from '../store/sql-store.js';
-import type { DeadLetterRow } from '../store/store.js';
+import type { DeadLetterRow, DeadLetterStore } from '../store/dead-letter-store.js';
 import { fail, usage } from './exit.js';
+import { withExistingStore as withStore } from './store-session.js';
 
 type Db = { db: string };
 
-async function withStore(db: string, f: (store: SqlStore) => Promise<void>): Promise<void> {
-  const store = await openStore(db);
-  try {
-    await f(store);
-  } finally {
-    await store.close();
-  }
-}
-
-async function tenantsWithDeadLetters(store: SqlStore, tenant?: string): Promise<string[]> {
-  if (tenant) return [tenant];
-  const rows = await store.db.selectFrom('dead_letters').select('tenant_id').distinct().orderBy('tenant_id').execute();
-  return rows.map((r) => r.tenant_id);
+async function tenantsWithDeadLetters(store: DeadLetterStore, tenant?: string): Promise<string[]> {
+  return tenant ? [tenant] : store.tenantsWithDeadLetters();
 }
 
 /** The tenant of a dead letter id (ids are unique across tenants), unless given. */
-async function tenantOf(store: SqlStore, id: string, tenant?: string): Promise<string | undefined> {
-  if (tenant) return tenant;
-  const r = await store.db.selectFrom('dead_letters').select('tenant_id').where('id', '=', id).executeTakeFirst();
-  return r?.tenant_id;
+async function tenantOf(store: DeadLetterStore, id: string, tenant?: string): Promise<string | undefined> {
+  return tenant ?? store.deadLetterTenant(id);
 }
 
 export async function deadLettersList(o: Db & { tenant?: string; kind?: string; json?: boolean }): Promise<void> {

@@ -18,7 +18,7 @@ import { functionVersionView } from '../functions/view.js';
 import { findPolicyVersion } from '../policy/versions.js';
 import type { FunctionVersionSummary } from '../store/function-store.js';
 import { EXIT, fail, usage } from './exit.js';
-import { cliActor, withStore } from './store-session.js';
+import { cliActor, withExistingStore, withStore } from './store-session.js';
 
 interface Target {
   db: string;
@@ -177,7 +177,7 @@ async function allPages(
 }
 
 export async function functionsList(o: Target & { json?: boolean }): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const items = await allPages((after) =>
       store.listFunctions(o.tenant, { limit: 200, ...(after !== undefined ? { after } : {}) }),
     );
@@ -188,7 +188,7 @@ export async function functionsList(o: Target & { json?: boolean }): Promise<voi
 }
 
 export async function functionsVersions(name: string, o: Target & { json?: boolean }): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const items = await allPages((after) =>
       store.listFunctionVersions(o.tenant, name, { limit: 200, ...(after !== undefined ? { after } : {}) }),
     );
@@ -210,7 +210,7 @@ async function getOrFail(registry: FunctionRegistry, tenant: string, name: strin
 }
 
 export async function functionsDiff(name: string, a: string, b: string, o: Target): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const registry = new FunctionRegistry(store);
     const from = await getOrFail(registry, o.tenant, name, versionArg('version a', a));
     const to = await getOrFail(registry, o.tenant, name, versionArg('version b', b));
@@ -254,7 +254,7 @@ export async function functionsTest(name: string, v: string, o: Target & { input
   );
   if (!checked.ok)
     usage(`${o.input} is not a sample { task, candidates, payload, now }: ${checked.problems.join('; ')}`);
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const registry = new FunctionRegistry(store);
     const fn = await getOrFail(registry, o.tenant, name, version);
     // The members decisions see: the tenant's active policy version's (as the running server's API has them).

@@ -28,20 +28,20 @@ import {
 } from '../policy/simulate.js';
 import { parseInstant, parseWindow, WindowError } from '../policy/simulate-input.js';
 import { findPolicyVersion } from '../policy/versions.js';
-import { openStore } from '../store/open-store.js';
-import { tenantsWithDecisions } from '../store/queries/recorded-decisions.js';
-import type { SqlStore } from '../store/sql-store.js';
+import type { PolicyStore } from '../store/policy-store.js';
+import type { RecordedDecisionStore } from '../store/recorded-decision-store.js';
 import { EXIT, fail } from './exit.js';
+import { openExistingStore } from './store-session.js';
 
 /**
  * Read-only: never migrate (nor create) a database we were only asked to read. The store, and a
  * host that runs its tenants' sandboxed functions in this process (never remote ones).
  */
-async function withReadStore<T>(db: string, fn: (store: SqlStore, functions: FunctionHost) => Promise<T>): Promise<T> {
-  const path = db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : undefined;
-  if (path !== undefined && path !== ':memory:' && !existsSync(path))
-    fail(`no database at ${path} (${db})`, EXIT.usage);
-  const store = await openStore(db, { migrate: false });
+async function withReadStore<T>(
+  db: string,
+  fn: (store: PolicyStore & RecordedDecisionStore, functions: FunctionHost) => Promise<T>,
+): Promise<T> {
+  const store = await openExistingStore(db, { migrate: false });
   const functions = createFunctionHost(new FunctionRegistry(store));
   try {
     return await fn(store, functions);
@@ -98,7 +98,7 @@ export async function policyDiff(
 
 /** A stored version (pv_… id, number or `active`), or the tenant's document in a config file. */
 async function documentOf(
-  store: SqlStore,
+  store: PolicyStore,
   tenantId: string,
   ref: string,
 ): Promise<{ id: string; document: RoutingDocument }> {
@@ -114,18 +114,10 @@ async function documentOf(
   );
 }
 
-async function onlyTenant(store: SqlStore): Promise<string> {
-  const rows = await store.db
-    .selectFrom('policy_versions')
-    .select('tenant_id')
-    .distinct()
-    .orderBy('tenant_id')
-    .execute();
-  if (rows.length === 1) return (rows[0] as { tenant_id: string }).tenant_id;
-  return fail(
-    `--tenant is required (tenants with policy versions: ${rows.map((r) => r.tenant_id).join(', ') || 'none'})`,
-    2,
-  );
+async function onlyTenant(store: PolicyStore): Promise<string> {
+  const tenants = await store.tenantsWithPolicyVersions();
+  if (tenants.length === 1) return tenants[0] as string;
+  return fail(`--tenant is required (tenants with policy versions: ${tenants.join(', ') || 'none'})`, 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,7 +360,7 @@ export async function replay(o: {
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) fail('--limit must be a positive integer', 2);
   const since = o.since === undefined ? undefined : instant(o.since, '--since').toISOString();
   const reports: ReplayReport[] = await withReadStore(o.db, async (store, functions) => {
-    const tenants = o.tenant ? [o.tenant] : await tenantsWithDecisions(store.db);
+    const tenants = o.tenant ? [o.tenant] : await store.tenantsWithDecisions();
     const out: ReplayReport[] = [];
     for (const tenantId of tenants) {
       out.push(

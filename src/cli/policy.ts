@@ -12,9 +12,9 @@ import type { RoutingDocument } from '../config/tenant.js';
 import { FunctionRegistry } from '../functions/registry.js';
 import { checkPinnedFunctions } from '../policy/pinned-functions.js';
 import { activationRefusal, createPolicyVersion, findPolicyVersion } from '../policy/versions.js';
-import type { PolicyVersionSummary, Store } from '../store/store.js';
+import type { PolicyStore, PolicyVersionSummary } from '../store/policy-store.js';
 import { EXIT, fail, usage } from './exit.js';
-import { cliActor, withStore } from './store-session.js';
+import { cliActor, withExistingStore, withStore } from './store-session.js';
 
 const describeVersion = (v: PolicyVersionSummary) => `version ${v.number} (${v.id})`;
 
@@ -82,14 +82,14 @@ export async function apply(o: {
   if (refused) process.exitCode = EXIT.failed;
 }
 
-async function resolveOrFail(store: Store, tenant: string, ref: string) {
+async function resolveOrFail(store: PolicyStore, tenant: string, ref: string) {
   const version = await findPolicyVersion(store, tenant, ref);
   if (!version) fail(`tenant ${tenant} has no policy version "${ref}" (give a pv_… id, a number or "active")`);
   return version;
 }
 
 export async function policyVersions(o: { db: string; tenant: string; limit: string; json?: boolean }): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const [page, [active]] = await Promise.all([
       store.listPolicyVersions(o.tenant, Math.max(1, Number(o.limit) || 20)),
       store.activePolicies([o.tenant]),
@@ -116,7 +116,7 @@ export async function policyVersions(o: { db: string; tenant: string; limit: str
 }
 
 export async function policyShow(ref: string, o: { db: string; tenant: string; json?: boolean }): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const v = await resolveOrFail(store, o.tenant, ref);
     const [active] = await store.activePolicies([o.tenant]);
     if (o.json) {
@@ -136,7 +136,7 @@ export async function policyShow(ref: string, o: { db: string; tenant: string; j
 }
 
 export async function policyActivate(ref: string, o: { db: string; tenant: string; reason?: string }): Promise<void> {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const v = await resolveOrFail(store, o.tenant, ref);
     const refusal = await activationRefusal(store, o.tenant, v);
     if (refusal) fail(refusal);
@@ -160,7 +160,7 @@ export async function policyActivate(ref: string, o: { db: string; tenant: strin
 }
 
 export async function policyActivations(o: { db: string; tenant: string; limit: string; json?: boolean }) {
-  await withStore(o.db, async (store) => {
+  await withExistingStore(o.db, async (store) => {
     const page = await store.listPolicyActivations(o.tenant, { limit: Math.max(1, Number(o.limit) || 20) });
     if (o.json) {
       process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);

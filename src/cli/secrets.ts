@@ -5,6 +5,7 @@ import { SecretKeyError } from '../crypto/secret-box.js';
 import { listSecrets, rotateSecret } from '../intake/secret-rotation.js';
 import { openStore } from '../store/open-store.js';
 import { fail, usage } from './exit.js';
+import { openExistingStore } from './store-session.js';
 
 interface Target {
   config: string;
@@ -52,7 +53,7 @@ export async function secretsRotate(o: Target & { expireOthersIn: string }): Pro
 
 export async function secretsList(o: Target & { json?: boolean }): Promise<void> {
   const integration = integrationOf(o);
-  const store = await openStore(o.db);
+  const store = await openExistingStore(o.db);
   try {
     const items = await listSecrets(store, o.tenant, integration);
     if (o.json) {

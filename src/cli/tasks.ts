@@ -1,8 +1,7 @@
 /** `switchyard tasks`: each task's status, who (or which queue) has it and why, straight from the store. */
-import { openStore } from '../store/open-store.js';
-import type { SqlStore } from '../store/sql-store.js';
-import type { DecisionRow, TaskFilter, TaskRow } from '../store/store.js';
+import type { DecisionRow, TaskFilter, TaskRow } from '../store/task-store.js';
 import { usage } from './exit.js';
+import { openExistingStore } from './store-session.js';
 
 export interface TasksOptions {
   db: string;
@@ -24,9 +23,9 @@ export async function tasks(o: TasksOptions): Promise<void> {
     ...(o.externalId !== undefined ? { externalId: o.externalId } : {}),
   };
   const filtered = filter.status ?? filter.assignee ?? filter.externalId;
-  const store = await openStore(o.db);
+  const store = await openExistingStore(o.db);
   try {
-    const tenants = o.tenant ? [o.tenant] : await tenantsWithTasks(store);
+    const tenants = o.tenant ? [o.tenant] : await store.tenantsWithTasks();
     const out: unknown[] = [];
     let shown = 0;
     for (const tenantId of tenants) {
@@ -64,9 +63,4 @@ export function taskLines(tenantId: string, t: TaskRow, decision: DecisionRow | 
   const who = t.assignee ? `→ ${t.assignee}` : `⏸ queue ${t.queue ?? '-'}`;
   const route = decision?.kind === 'override' ? 'override' : (decision?.route ?? 'fallback');
   return `${tenantId}  ${t.externalId}  ${who}  [${route}]  ${t.status}  ${t.title}\n    ${decision?.explanation ?? ''}\n`;
-}
-
-async function tenantsWithTasks(store: SqlStore): Promise<string[]> {
-  const rows = await store.db.selectFrom('tasks').select('tenant_id').distinct().orderBy('tenant_id').execute();
-  return rows.map((r) => r.tenant_id);
 }

@@ -7,7 +7,7 @@
  * short time only.
  */
 import { decryptSecret, encryptSecret, generateSecret, secretKeyFromEnv, signingKeyOf } from '../crypto/secret-box.js';
-import type { Store } from '../store/store.js';
+import type { FunctionStore } from '../store/function-store.js';
 import { checkManifest } from './manifest.js';
 import type { FunctionRef, FunctionVersion } from './types.js';
 
@@ -49,7 +49,7 @@ export class FunctionRegistry {
   private readonly secrets = new Map<string, { key: Buffer | undefined; until: number }>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: FunctionStore,
     options: FunctionRegistryOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());

@@ -4,70 +4,24 @@
  * decision records which version ran, its content hash, how long it took and how it ended.
  */
 import type { FunctionFallback } from '../core/index.js';
+import type { FunctionKind, FunctionRuntime, SandboxLimits } from '../store/function-store.js';
 
 /** `name@version` and the route fallback are policy types, declared in core. */
 export type { FunctionFallback, FunctionRef } from '../core/index.js';
-
-export const FUNCTION_KINDS = ['decide', 'score', 'transform', 'match'] as const;
-/**
- * - `decide`: `{ task, candidates, now }` → `{ assignee }`, `{ queue }` or `{ abstain: true }` (or null).
- * - `score`: `{ task, candidates, now }` → `{ scores: { [memberId]: number } }` (finite numbers).
- * - `transform`: `{ payload, now }` → Task fields (`{ externalId, title, … }`).
- * - `match`: `{ task, now }` → boolean.
- */
-export type FunctionKind = (typeof FUNCTION_KINDS)[number];
-
-export const FUNCTION_RUNTIMES = ['javascript', 'typescript', 'remote'] as const;
-export type FunctionRuntime = (typeof FUNCTION_RUNTIMES)[number];
-
-/** Which Task and Member fields a function may read; nothing else is passed in (invariant 9). */
-export interface FieldAllowList {
-  task: string[];
-  member: string[];
-}
-
-export interface SandboxLimits {
-  /** Wall-clock budget per call, in ms (the isolate is stopped when it runs out). */
-  timeoutMs: number;
-  /** Heap limit of the isolate, in MB. */
-  memoryMb: number;
-}
+/** What a stored version is made of: declared by the store, which keeps them. */
+export type {
+  FieldAllowList,
+  FunctionKind,
+  FunctionRuntime,
+  FunctionVersion,
+  RemoteSpec,
+  SandboxLimits,
+} from '../store/function-store.js';
+export { FUNCTION_KINDS, FUNCTION_RUNTIMES } from '../store/function-store.js';
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { timeoutMs: 50, memoryMb: 32 };
 
-export interface RemoteSpec {
-  url: string;
-  /** Per attempt, in ms. */
-  timeoutMs: number;
-  /** Extra attempts after a transient failure (connection error, timeout, 408, 429, 5xx). */
-  retries: number;
-}
-
 export const DEFAULT_REMOTE = { timeoutMs: 2_000, retries: 1 } as const;
-
-/** One immutable function version, as stored. */
-export interface FunctionVersion {
-  tenantId: string;
-  name: string;
-  /** 1, 2, 3… per (tenant, name). */
-  version: number;
-  kind: FunctionKind;
-  runtime: FunctionRuntime;
-  /** The source as uploaded (javascript or typescript); absent for remote functions. */
-  source?: string;
-  /** What actually runs: the source itself, or TypeScript with its types stripped. */
-  code?: string;
-  remote?: RemoteSpec;
-  fields: FieldAllowList;
-  /** JSON Schema the answer must satisfy, on top of the kind's own shape. */
-  outputSchema?: Record<string, unknown>;
-  limits: SandboxLimits;
-  /** sha256 over the canonical JSON of everything above but tenant/version: what ran. */
-  contentHash: string;
-  author: string;
-  message?: string;
-  createdAt: string;
-}
 
 /** The JSON a function receives. Only allow-listed fields are present; secrets never are. */
 export interface FunctionInput {

@@ -4,11 +4,16 @@
  * the previous one was committing; its promise settles after its own batch committed (or
  * failed, and the request answers 503).
  */
+
+import type { EventStore, InsertEventResult, NewEvent } from '../store/event-store.js';
 import { GroupCommit } from '../store/group-commit.js';
-import type { InsertEventResult, NewEvent, Store } from '../store/store.js';
 
 export class GroupCommitter extends GroupCommit<NewEvent, InsertEventResult> {
-  constructor(store: Store, onCommitted: (results: InsertEventResult[], batch: NewEvent[]) => void, maxBatch = 512) {
+  constructor(
+    store: EventStore,
+    onCommitted: (results: InsertEventResult[], batch: NewEvent[]) => void,
+    maxBatch = 512,
+  ) {
     super((batch) => store.insertEvents(batch), onCommitted, maxBatch);
   }
 }

@@ -11,7 +11,9 @@ import type { AppConfig } from '../config/model.js';
 import { PROBLEM_CONTENT_TYPE, Problem } from '../http/problem.js';
 import { dashed } from '../http/problems.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Store } from '../store/store.js';
+import type { EventStore } from '../store/event-store.js';
+import type { SecretStore } from '../store/secret-store.js';
+import type { TaskStore } from '../store/task-store.js';
 import type { GroupCommitter } from './group-commit.js';
 import { secretProviderFor } from './secret-provider.js';
 import { type Delivery, SOURCES } from './sources/index.js';
@@ -22,8 +24,8 @@ export interface IntakeDeps {
   config: AppConfig;
   committer: GroupCommitter;
   metrics: Metrics;
-  /** Read by sources that answer synchronously (see SourceAdapter.reply). */
-  store: Store;
+  /** Rotated secrets, and what sources that answer synchronously read (see SourceAdapter.reply). */
+  store: SecretStore & EventStore & TaskStore;
   clock?: () => Date;
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Integration, SigningSecret } from '../config/model.js';
 import { decryptSecret, SecretKeyError, secretKeyFromEnv, toSigningSecret } from '../crypto/secret-box.js';
-import type { Store } from '../store/store.js';
+import type { SecretStore } from '../store/secret-store.js';
 
 export const SECRET_CACHE_TTL_MS = 5_000;
 
@@ -27,7 +27,7 @@ export class SecretProvider {
   private warnedKey = false;
 
   constructor(
-    private readonly store: Pick<Store, 'listIntegrationSecrets'>,
+    private readonly store: SecretStore,
     private readonly options: { ttlMs?: number; log?: Logger; now?: () => number } = {},
   ) {}
 
@@ -104,7 +104,7 @@ const providers = new WeakMap<object, SecretProvider>();
  * through the API invalidates what intake verifies with). `options` apply on the first call.
  */
 export function secretProviderFor(
-  store: Pick<Store, 'listIntegrationSecrets'>,
+  store: SecretStore,
   options?: ConstructorParameters<typeof SecretProvider>[1],
 ): SecretProvider {
   let p = providers.get(store);

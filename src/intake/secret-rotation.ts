@@ -5,7 +5,7 @@
 import type { Integration } from '../config/model.js';
 import { encryptSecret, generateSecret, secretKeyFromEnv } from '../crypto/secret-box.js';
 import { newId } from '../store/ids.js';
-import type { Store } from '../store/store.js';
+import type { SecretStore } from '../store/secret-store.js';
 
 export const DEFAULT_EXPIRE_OTHERS_IN_S = 24 * 60 * 60;
 
@@ -30,7 +30,7 @@ export interface SecretView {
 }
 
 interface Target {
-  store: Store;
+  store: SecretStore;
   tenantId: string;
   integration: Integration;
   actor: string;
@@ -83,7 +83,7 @@ export async function revokeSecret(t: Target, secretId: string, now = new Date()
 
 /** Config secrets (ids `config:<index>`) then stored ones; never a value. */
 export async function listSecrets(
-  store: Store,
+  store: SecretStore,
   tenantId: string,
   integration: Integration,
   now = new Date(),

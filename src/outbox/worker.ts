@@ -13,8 +13,8 @@ import { PermanentError, RetryableError } from '../reliability/errors.js';
 import { DEFAULT_RETRY_POLICY, nextRetry, type RetryPolicy } from '../reliability/retry.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { newId } from '../store/ids.js';
-import type { ClaimedDelivery, OutboxRowDraft } from '../store/outbox-store.js';
-import type { Store } from '../store/store.js';
+import type { ClaimedDelivery, OutboxRowDraft, OutboxStore } from '../store/outbox-store.js';
+import type { SubscriptionStore } from '../store/subscription-store.js';
 import { TARGETS, targetName } from './targets/index.js';
 import { subscribesTo } from './targets/subscribers.js';
 import type { OutboxTarget } from './targets/types.js';
@@ -38,7 +38,7 @@ export interface OutboxWorkerOptions {
 }
 
 export interface OutboxDeps {
-  store: Store;
+  store: OutboxStore & SubscriptionStore;
   metrics: Metrics;
   log: Logger;
 }

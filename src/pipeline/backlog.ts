@@ -5,7 +5,9 @@
  * decision and audit entry. Tasks that still find nobody stay queued, with no new decision.
  */
 import type { Tenant } from '../config/model.js';
-import { CommitConflict, type PipelineWrites, type TaskRow } from '../store/store.js';
+import { CommitConflict } from '../store/errors.js';
+import type { PipelineWrites } from '../store/pipeline-store.js';
+import type { TaskRow } from '../store/task-store.js';
 import { makeDecision } from './make-decision.js';
 import type { PipelineDeps } from './process-event.js';
 

@@ -12,7 +12,7 @@ import type { FunctionHost } from '../functions/function-host.js';
 import type { FunctionCallRecord } from '../functions/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { newId } from '../store/ids.js';
-import type { DecisionCommit, PipelineWrites } from '../store/store.js';
+import type { DecisionCommit, PipelineWrites } from '../store/pipeline-store.js';
 import { sideEffectsOf } from './side-effects.js';
 
 export type DecisionRecord = Omit<DecisionCommit, 'event'>;

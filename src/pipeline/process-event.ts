@@ -7,7 +7,9 @@ import type { FunctionCallRecord } from '../functions/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PermanentError, RetryableError } from '../reliability/errors.js';
 import { nextRetry, type RetryPolicy } from '../reliability/retry.js';
-import { type ClaimedEvent, CommitConflict, LeaseLost, type PipelineWrites, type Store } from '../store/store.js';
+import { CommitConflict, LeaseLost } from '../store/errors.js';
+import type { ClaimedEvent, EventStore } from '../store/event-store.js';
+import type { PipelineStore, PipelineWrites } from '../store/pipeline-store.js';
 import { decideFor, makeDecision, snapshotFor } from './make-decision.js';
 import { normalize } from './normalize.js';
 import type { SourceAction } from './sources/types.js';
@@ -24,7 +26,7 @@ export const EVENT_RETRY: RetryPolicy = { baseMs: 1_000, capMs: 8_000, maxAttemp
 const MAX_CONFLICT_RETRIES = 8;
 
 export interface PipelineDeps {
-  store: Store;
+  store: EventStore & PipelineStore;
   config: AppConfig;
   metrics: Metrics;
   log: Logger;

@@ -5,7 +5,7 @@
  */
 import type { Tenant } from '../config/model.js';
 import type { Decision, Task } from '../core/index.js';
-import type { OutboxDraft } from '../store/store.js';
+import type { OutboxDraft } from '../store/outbox-store.js';
 
 export function sideEffectsOf(
   decision: Decision,

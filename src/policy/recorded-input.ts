@@ -7,13 +7,18 @@
  */
 import { buildRouting, policyVersionOf, type RoutingDocument } from '../config/tenant.js';
 import type { FunctionAnswer, Snapshot } from '../core/index.js';
-import type { RecordedDecision, RecordedDecisionQuery, RecordedDetail } from '../store/queries/recorded-decisions.js';
-import type { Store } from '../store/store.js';
+import type { PolicyStore } from '../store/policy-store.js';
+import type {
+  RecordedDecision,
+  RecordedDecisionQuery,
+  RecordedDecisionStore,
+  RecordedDetail,
+} from '../store/recorded-decision-store.js';
 
 export type Routing = ReturnType<typeof buildRouting>;
 
-/** The reads simulation and replay need: a Store, or anything shaped like its two methods. */
-export type RecordedSource = Pick<Store, 'listRecordedDecisions' | 'getPolicyVersion'>;
+/** The reads simulation and replay need: recorded decisions and the policy versions they name. */
+export type RecordedSource = RecordedDecisionStore & PolicyStore;
 
 /** Rows per page: big enough that the round trips do not matter, small enough to stream. */
 export const PAGE_SIZE = 500;
@@ -66,7 +71,7 @@ export class VersionRoutings {
   private readonly cache = new Map<string, Promise<StoredVersion | undefined>>();
 
   constructor(
-    private readonly source: Pick<Store, 'getPolicyVersion'>,
+    private readonly source: PolicyStore,
     private readonly tenantId: string,
   ) {}
 

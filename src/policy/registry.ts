@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig, Tenant } from '../config/model.js';
 import { buildRouting, type RoutingDocument } from '../config/tenant.js';
-import type { Store } from '../store/store.js';
+import type { PolicyStore } from '../store/policy-store.js';
 import { createPolicyVersion } from './versions.js';
 
 type Routing = ReturnType<typeof buildRouting>;
@@ -44,7 +44,7 @@ export class PolicyRegistry {
   private readonly files: ReadonlyMap<string, RoutingDocument>;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: PolicyStore,
     private readonly config: AppConfig,
     private readonly log: Logger,
   ) {

@@ -18,7 +18,7 @@ import { inputHash } from '../crypto/input-hash.js';
 import { decideWithFunctions } from '../functions/decide-with-functions.js';
 import type { FunctionHost } from '../functions/function-host.js';
 import type { FunctionCallRecord } from '../functions/types.js';
-import type { RecordedDecision } from '../store/queries/recorded-decisions.js';
+import type { RecordedDecision } from '../store/recorded-decision-store.js';
 import { type RecordedSource, recordedAnswers, recordedDecisions, VersionRoutings } from './recorded-input.js';
 import { SKIP_NO_TASK } from './simulate.js';
 

@@ -32,7 +32,7 @@ import { readsCovered, scheduleReads } from '../core/snapshot-reads.js';
 import { decideWithFunctions, REMOTE_NOT_CALLED } from '../functions/decide-with-functions.js';
 import type { FunctionHost } from '../functions/function-host.js';
 import type { FunctionCallRecord } from '../functions/types.js';
-import type { RecordedDecision } from '../store/queries/recorded-decisions.js';
+import type { RecordedDecision } from '../store/recorded-decision-store.js';
 import {
   type RecordedSource,
   type Routing,

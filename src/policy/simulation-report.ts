@@ -4,7 +4,7 @@
  * unassigned; built the same way for recorded decisions, fixtures and event files.
  */
 import type { Candidate, Decision } from '../core/index.js';
-import type { RecordedDecision } from '../store/queries/recorded-decisions.js';
+import type { RecordedDecision } from '../store/recorded-decision-store.js';
 
 /** Where a task went: the fields a person compares. */
 export interface DecisionSummary {

@@ -4,7 +4,7 @@
  * decides whether a version may be activated. See docs/policy-versions.md.
  */
 import { policyVersionOf, type RoutingDocument } from '../config/tenant.js';
-import type { PolicyVersionRow, PolicyVersionSummary, Store } from '../store/store.js';
+import type { PolicyStore, PolicyVersionRow, PolicyVersionSummary } from '../store/policy-store.js';
 
 export interface VersionDraft {
   tenantId: string;
@@ -20,7 +20,7 @@ export interface VersionDraft {
 
 /** The version of this content: the existing one (created false), or a new one numbered max+1. */
 export async function createPolicyVersion(
-  store: Store,
+  store: PolicyStore,
   v: VersionDraft,
 ): Promise<{ version: PolicyVersionRow; created: boolean }> {
   const id = policyVersionOf(v.document);
@@ -43,7 +43,7 @@ const VERSION_ID = /^pv_[0-9a-f]{16}$/;
 
 /** A version by reference: its id (`pv_…`), its number (`3`) or `active`; undefined when the tenant has none such. */
 export async function findPolicyVersion(
-  store: Store,
+  store: PolicyStore,
   tenantId: string,
   ref: string,
 ): Promise<PolicyVersionRow | undefined> {
@@ -63,7 +63,7 @@ export async function findPolicyVersion(
  * always be activated again — a rollback to what already ran needs no new review.
  */
 export async function activationRefusal(
-  store: Store,
+  store: PolicyStore,
   tenantId: string,
   version: PolicyVersionSummary,
 ): Promise<string | null> {

@@ -1,7 +1,14 @@
 /**
- * The outbox's part of the Store: leasing due rows, settling each attempt, dead letters for
- * deliveries, and outbound webhook subscriptions. Every method is scoped by tenant (invariant 7).
+ * The outbox's part of the Store: leasing due rows and settling each attempt. Every method is
+ * scoped by tenant (invariant 7).
  */
+
+/** An outbox row a decision writes in its own transaction (Slack, Jira, GitHub, webhooks). */
+export interface OutboxDraft {
+  topic: string;
+  target: string;
+  payload: unknown;
+}
 
 /** One outbox row leased by a worker for one attempt (`attempts` already counts it). */
 export interface ClaimedDelivery {
@@ -27,43 +34,6 @@ export interface OutboxRowDraft {
   createdAt?: string;
 }
 
-export interface SubscriptionRow {
-  id: string;
-  url: string;
-  events: string[];
-  /** Ciphertext (src/intake/secret-box.ts), never the secret. */
-  encryptedSecret: string;
-  createdAt: string;
-}
-
-export interface NewSubscription {
-  tenantId: string;
-  id: string;
-  url: string;
-  events: string[];
-  encryptedSecret: string;
-  actor: string;
-  now: string;
-}
-
-export interface TenantAction {
-  tenantId: string;
-  id: string;
-  actor: string;
-  now: string;
-}
-
-export interface DeadLetterFilter {
-  tenantId: string;
-  /** The row's target: exactly, or a target name (`webhook` matches every `webhook:<id>`). */
-  target?: string;
-  /** Dead letters created at or after this instant (ISO). */
-  since?: string;
-  limit: number;
-  actor: string;
-  now: string;
-}
-
 export interface OutboxStore {
   /**
    * Lease up to `limit` due pending rows whose target is one of `targets` (an entry ending in
@@ -86,15 +56,4 @@ export interface OutboxStore {
   postponeDelivery(row: ClaimedDelivery, nextAttemptAt: string): Promise<boolean>;
   /** Dead, a `delivery` dead letter, audit `delivery.dead`, and `notice` (if any): one transaction. */
   killDelivery(row: ClaimedDelivery, reason: string, now: string, notice: OutboxRowDraft | null): Promise<boolean>;
-  /** A delivery dead letter back to pending with attempts reset (audited); 'event' for event dead letters. */
-  retryDeadLetter(a: TenantAction): Promise<'retried' | 'not_found' | 'event'>;
-  /** retryDeadLetter for every delivery dead letter matching the filter (oldest first, at most `limit`); how many. */
-  retryDeadLetters(f: DeadLetterFilter): Promise<number>;
-  /** Remove a dead letter (audited); the row it refers to stays as it is. */
-  discardDeadLetter(a: TenantAction): Promise<'discarded' | 'not_found'>;
-
-  createSubscription(s: NewSubscription): Promise<void>;
-  listSubscriptions(tenantId: string): Promise<SubscriptionRow[]>;
-  getSubscription(tenantId: string, id: string): Promise<SubscriptionRow | undefined>;
-  deleteSubscription(a: TenantAction): Promise<boolean>;
 }

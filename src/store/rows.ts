@@ -1,7 +1,8 @@
 /** Database rows → the camelCase shapes the rest of the code uses. */
 import type { Selectable } from 'kysely';
+import type { EventRow } from './event-store.js';
 import type { DecisionsTable, EventsTable, TasksTable } from './schema.js';
-import type { DecisionRow, EventRow, TaskRow } from './store.js';
+import type { DecisionRow, TaskRow } from './task-store.js';
 
 export function toTaskRow(r: Selectable<TasksTable>): TaskRow {
   return {

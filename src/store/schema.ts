@@ -153,7 +153,7 @@ export interface SubscriptionsTable {
   url: string;
   /** JSON array of topics; '*' = all. */
   events: string;
-  /** Encrypted `whsec_` secret (see src/intake/secret-box.ts). Never the plaintext. */
+  /** Encrypted `whsec_` secret (see src/crypto/secret-box.ts). Never the plaintext. */
   secret: string;
   created_at: string;
 }
@@ -246,7 +246,7 @@ export interface FunctionsTable {
 export interface FunctionSecretsTable {
   tenant_id: string;
   name: string;
-  /** Encrypted like subscription secrets (src/intake/secret-box.ts). */
+  /** Encrypted like subscription secrets (src/crypto/secret-box.ts). */
   secret: string;
   created_at: string;
 }

@@ -6,10 +6,11 @@
 import { verifyRun } from '../../src/audit/hash-chain.js';
 import type { Decision, Snapshot, StrategyName, Task } from '../../src/core/index.js';
 import { GENESIS_HASH } from '../../src/crypto/hash-chain.js';
+import type { ClaimedEvent, NewEvent } from '../../src/store/event-store.js';
 import { newId } from '../../src/store/ids.js';
+import type { DecisionCommit } from '../../src/store/pipeline-store.js';
 import type { Database } from '../../src/store/schema.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
-import type { ClaimedEvent, DecisionCommit, NewEvent } from '../../src/store/store.js';
 
 export const TENANT = 'acme';
 export const OTHER_TENANT = 'globex';

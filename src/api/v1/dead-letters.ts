@@ -7,13 +7,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../../http/problem.js';
-import type { Store } from '../../store/store.js';
+import type { DeadLetterStore } from '../../store/dead-letter-store.js';
 import { ProblemSchema, problemResponses } from '../schemas.js';
 
 const Params = Type.Object({ id: Type.String() });
 const notFound = (id: string) => Problem.notFound('dead-letter-not-found', `No dead letter ${id}.`);
 
-export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: () => Date }> = async (
+export const deadLetterRoutes: FastifyPluginAsyncTypebox<{ store: DeadLetterStore; clock: () => Date }> = async (
   app,
   { store, clock },
 ) => {

@@ -2,10 +2,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Problem } from '../../http/problem.js';
-import type { Store } from '../../store/store.js';
+import type { DeadLetterStore } from '../../store/dead-letter-store.js';
+import type { EventStore } from '../../store/event-store.js';
 import { DeadLetterSchema, EventSchema, PageQuery, problemResponses } from '../schemas.js';
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<{ store: EventStore & DeadLetterStore }> = async (
+  app,
+  { store },
+) => {
   app.get(
     '/events/:id',
     {

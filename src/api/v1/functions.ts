@@ -17,7 +17,7 @@ import { FunctionSampleSchema, testFunction } from '../../functions/test-run.js'
 import type { FunctionVersion } from '../../functions/types.js';
 import { functionVersionView } from '../../functions/view.js';
 import { Problem } from '../../http/problem.js';
-import type { Store } from '../../store/store.js';
+import type { FunctionStore } from '../../store/function-store.js';
 import { PageQuery, ProblemSchema, problemResponses } from '../schemas.js';
 import { keyProblem } from './integration-secrets.js';
 
@@ -146,7 +146,7 @@ function manifestProblem(e: FunctionManifestError): Problem {
 }
 
 export const functionRoutes: FastifyPluginAsyncTypebox<{
-  store: Store;
+  store: FunctionStore;
   config: AppConfig;
   registry: FunctionRegistry;
   clock: () => Date;

@@ -10,7 +10,7 @@ import { SecretKeyError } from '../../crypto/secret-box.js';
 import { Problem } from '../../http/problem.js';
 import { secretProviderFor } from '../../intake/secret-provider.js';
 import { DEFAULT_EXPIRE_OTHERS_IN_S, listSecrets, revokeSecret, rotateSecret } from '../../intake/secret-rotation.js';
-import type { Store } from '../../store/store.js';
+import type { SecretStore } from '../../store/secret-store.js';
 import { ProblemSchema, problemResponses } from '../schemas.js';
 import { integrationOf } from './integrations.js';
 
@@ -56,7 +56,7 @@ export function keyProblem(e: SecretKeyError): Problem {
   return Problem.unavailable(e.missing ? 'secret-key-not-set' : 'secret-key-invalid', e.message);
 }
 
-export const integrationSecretRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig; store: Store }> = async (
+export const integrationSecretRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig; store: SecretStore }> = async (
   app,
   { config, store },
 ) => {

@@ -12,7 +12,7 @@ import { Problem } from '../../http/problem.js';
 import { secretProviderFor } from '../../intake/secret-provider.js';
 import { activeSecrets } from '../../intake/sources/types.js';
 import { normalize } from '../../pipeline/normalize.js';
-import type { Store } from '../../store/store.js';
+import type { SecretStore } from '../../store/secret-store.js';
 import { problemResponses } from '../schemas.js';
 import { integrationSecretRoutes } from './integration-secrets.js';
 
@@ -100,7 +100,7 @@ function compile(source: string) {
   }
 }
 
-export const integrationRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig; store: Store }> = async (
+export const integrationRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig; store: SecretStore }> = async (
   app,
   { config, store },
 ) => {

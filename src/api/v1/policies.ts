@@ -17,7 +17,7 @@ import { Problem } from '../../http/problem.js';
 import { checkPinnedFunctions } from '../../policy/pinned-functions.js';
 import type { PolicyRegistry } from '../../policy/registry.js';
 import { activationRefusal, createPolicyVersion } from '../../policy/versions.js';
-import type { Store } from '../../store/store.js';
+import type { PolicyStore } from '../../store/policy-store.js';
 import { PageQuery, problemResponses } from '../schemas.js';
 import { activateVersion, policyReviewRoutes } from './policy-review.js';
 import {
@@ -64,7 +64,7 @@ function invalidPolicy(problems: ConfigProblem[]): Problem {
 }
 
 export const policyRoutes: FastifyPluginAsyncTypebox<{
-  store: Store;
+  store: PolicyStore;
   config: AppConfig;
   policies: PolicyRegistry;
   clock: () => Date;

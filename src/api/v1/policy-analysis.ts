@@ -17,7 +17,9 @@ import { validateTaskShape } from '../../pipeline/task-shape.js';
 import { diffRouting } from '../../policy/diff.js';
 import { DEFAULT_LIMIT, type Fixture, MAX_LIMIT, simulateFixtures, simulateRecorded } from '../../policy/simulate.js';
 import { parseWindow, WindowError } from '../../policy/simulate-input.js';
-import type { Store } from '../../store/store.js';
+import type { PipelineWrites } from '../../store/pipeline-store.js';
+import type { PolicyStore } from '../../store/policy-store.js';
+import type { RecordedDecisionStore } from '../../store/recorded-decision-store.js';
 import { problemResponses } from '../schemas.js';
 import { resolveVersion } from './policy-views.js';
 
@@ -119,7 +121,7 @@ export function checkFixtures(raw: unknown): Fixture[] {
 }
 
 export const policyAnalysisRoutes: FastifyPluginAsyncTypebox<{
-  store: Store;
+  store: PolicyStore & RecordedDecisionStore & PipelineWrites;
   config: AppConfig;
   clock: () => Date;
   /** Runs the candidate's sandboxed functions during simulation. */

@@ -8,7 +8,12 @@ import { Type } from 'typebox';
 import { Problem } from '../../http/problem.js';
 import type { PolicyRegistry } from '../../policy/registry.js';
 import { activationRefusal } from '../../policy/versions.js';
-import type { PolicyActivationRow, PolicyVersionRow, PolicyVersionSummary, Store } from '../../store/store.js';
+import type {
+  PolicyActivationRow,
+  PolicyStore,
+  PolicyVersionRow,
+  PolicyVersionSummary,
+} from '../../store/policy-store.js';
 import { PageQuery, problemResponses } from '../schemas.js';
 import {
   ActivationView,
@@ -26,7 +31,7 @@ import {
 } from './policy-views.js';
 
 export interface PolicyReviewDeps {
-  store: Store;
+  store: PolicyStore;
   policies: PolicyRegistry;
   clock: () => Date;
 }

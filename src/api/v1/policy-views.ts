@@ -5,7 +5,12 @@
 import { Type } from 'typebox';
 import { Problem } from '../../http/problem.js';
 import { findPolicyVersion } from '../../policy/versions.js';
-import type { PolicyActivationRow, PolicyVersionRow, PolicyVersionSummary, Store } from '../../store/store.js';
+import type {
+  PolicyActivationRow,
+  PolicyStore,
+  PolicyVersionRow,
+  PolicyVersionSummary,
+} from '../../store/policy-store.js';
 import { ProblemSchema, problemResponses } from '../schemas.js';
 
 export const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -63,7 +68,7 @@ export const errorResponses = { ...problemResponses, 403: ProblemSchema, 409: Pr
  * The version `ref` names for the tenant — an id (`pv_…`), a number or `active` — or a 404
  * problem `policy-version-not-found` (another tenant's version looks exactly like a missing one).
  */
-export async function resolveVersion(store: Store, tenantId: string, ref: string): Promise<PolicyVersionRow> {
+export async function resolveVersion(store: PolicyStore, tenantId: string, ref: string): Promise<PolicyVersionRow> {
   const version = await findPolicyVersion(store, tenantId, ref);
   if (!version) {
     throw Problem.notFound(
@@ -77,7 +82,7 @@ export async function resolveVersion(store: Store, tenantId: string, ref: string
 }
 
 /** The tenant's active version (its id and when it was activated), if it has one. */
-export const activeOf = async (store: Store, tenantId: string) => (await store.activePolicies([tenantId]))[0];
+export const activeOf = async (store: PolicyStore, tenantId: string) => (await store.activePolicies([tenantId]))[0];
 
 export const summaryView = (v: PolicyVersionSummary, active: string | undefined) => ({
   id: v.id,

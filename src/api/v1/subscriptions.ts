@@ -10,8 +10,7 @@ import { Problem } from '../../http/problem.js';
 import { pingSubscription, subscriptionSecretWhere } from '../../outbox/targets/webhook.js';
 import { RetryableError } from '../../reliability/errors.js';
 import { newId } from '../../store/ids.js';
-import type { SubscriptionRow } from '../../store/outbox-store.js';
-import type { Store } from '../../store/store.js';
+import type { SubscriptionRow, SubscriptionStore } from '../../store/subscription-store.js';
 import { ProblemSchema, problemResponses } from '../schemas.js';
 import { keyProblem } from './integration-secrets.js';
 
@@ -60,7 +59,7 @@ function checkUrl(raw: string): string {
   return url.toString();
 }
 
-export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: () => Date }> = async (
+export const subscriptionRoutes: FastifyPluginAsyncTypebox<{ store: SubscriptionStore; clock: () => Date }> = async (
   app,
   { store, clock },
 ) => {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { describeExclusion, type ExclusionReason } from '../../core/index.js';
 import { Problem } from '../../http/problem.js';
-import type { TaskTransition } from '../../store/store.js';
+import type { TaskTransition } from '../../store/task-store.js';
 import { problemResponses, TaskSchemaView } from '../schemas.js';
 import { asProblem } from '../store-errors.js';
 import { taskView } from '../views.js';

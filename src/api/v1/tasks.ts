@@ -6,13 +6,15 @@ import type { AppConfig } from '../../config/model.js';
 import { Problem } from '../../http/problem.js';
 import type { BacklogDrainer } from '../../pipeline/backlog.js';
 import { integrationTypeOf, notifyEffects } from '../../pipeline/side-effects.js';
-import type { Store } from '../../store/store.js';
+import type { PipelineWrites } from '../../store/pipeline-store.js';
+import type { TaskStore } from '../../store/task-store.js';
 import { DecisionSchema, PageQuery, problemResponses, TaskDetailSchema, TaskSchemaView } from '../schemas.js';
 import { asProblem } from '../store-errors.js';
 import { decisionView, taskView } from '../views.js';
 
 export interface TaskRouteDeps {
-  store: Store;
+  /** Tasks, and the member loads and away flags (readSnapshot) the roster shows. */
+  store: TaskStore & PipelineWrites;
   config: AppConfig;
   drainer: BacklogDrainer;
 }

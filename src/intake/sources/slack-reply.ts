@@ -11,7 +11,7 @@
 import type { Tenant } from '../../config/model.js';
 import { onCallAt } from '../../core/schedule/index.js';
 import { assignCommand, type SlackCommand, type SlackInteraction, USAGE } from '../../core/slack-command.js';
-import type { EventRow } from '../../store/store.js';
+import type { EventRow } from '../../store/event-store.js';
 import type { ReplyBody, ReplyContext, SourceReply } from './types.js';
 
 /** How long the answer may wait for the pipeline, and how often it looks. */

@@ -5,7 +5,8 @@
  */
 import type { Integration, Tenant } from '../../config/model.js';
 import type { VerifyFailure } from '../../crypto/standard-webhooks.js';
-import type { Store } from '../../store/store.js';
+import type { EventStore } from '../../store/event-store.js';
+import type { TaskStore } from '../../store/task-store.js';
 
 export interface Delivery {
   /** The raw request body, exactly as received: signatures are over these bytes. */
@@ -41,7 +42,8 @@ export type ReplyBody = Record<string, unknown>;
 
 export interface ReplyContext {
   tenant: Tenant;
-  store: Store;
+  /** Reads only: the event a reply is about, and its task and decision. */
+  store: EventStore & TaskStore;
   clock: () => Date;
 }
 

@@ -1,8 +1,9 @@
 import type { ClaimedDelivery, OutboxRowDraft } from '../../store/outbox-store.js';
-import type { Store } from '../../store/store.js';
+import type { SubscriptionStore } from '../../store/subscription-store.js';
 
 export interface DeliveryContext {
-  store: Store;
+  /** Targets read subscriptions only (fan-out, a webhook's URL and secret). */
+  store: SubscriptionStore;
   /** Aborted at the per-attempt timeout or when the worker stops. */
   signal: AbortSignal;
   now: Date;

@@ -11,7 +11,7 @@ import { standardWebhookHeaders } from '../../crypto/standard-webhooks.js';
 import { PermanentError, RetryableError } from '../../reliability/errors.js';
 import { causeOf, httpOutcome, outcomeError } from '../../reliability/http-outcome.js';
 import { newId } from '../../store/ids.js';
-import type { SubscriptionRow } from '../../store/outbox-store.js';
+import type { SubscriptionRow } from '../../store/subscription-store.js';
 import type { DeliveryContext, OutboxTarget } from './types.js';
 
 /** What binds a subscription's encrypted secret to its row (AES-GCM associated data). */

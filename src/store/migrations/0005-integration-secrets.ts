@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * Rotated signing secrets and tokens, next to the ones in the config. `secret` is encrypted
- * (AES-256-GCM under SWITCHYARD_SECRET_KEY, see src/intake/secret-box.ts); a secret stops
+ * (AES-256-GCM under SWITCHYARD_SECRET_KEY, see src/crypto/secret-box.ts); a secret stops
  * being accepted after `expires_at` or once `revoked_at` is set.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

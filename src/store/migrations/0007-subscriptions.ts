@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * Outbound webhook subscriptions. `events` is a JSON array of topics ('*' = all); `secret` is
- * the `whsec_` signing secret, encrypted under SWITCHYARD_SECRET_KEY (src/intake/secret-box.ts).
+ * the `whsec_` signing secret, encrypted under SWITCHYARD_SECRET_KEY (src/crypto/secret-box.ts).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

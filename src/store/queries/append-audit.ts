@@ -1,10 +1,10 @@
 import type { Transaction } from 'kysely';
 import { canonicalJson } from '../../core/canonical-json.js';
 import { entryHash, GENESIS_HASH } from '../../crypto/hash-chain.js';
+import type { AuditDraft } from '../audit-store.js';
 import type { StoreDialect } from '../dialect.js';
 import { newId } from '../ids.js';
 import type { Database } from '../schema.js';
-import type { AuditDraft } from '../store.js';
 
 /**
  * Append one entry to the tenant's hash chain inside the caller's transaction. The tenant's

@@ -6,18 +6,18 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Snapshot, Task } from '../../core/index.js';
 import type { StoreDialect } from '../dialect.js';
-import { toTaskRow } from '../rows.js';
-import type { Database } from '../schema.js';
+import type { ClaimedEvent } from '../event-store.js';
 import type {
-  ClaimedEvent,
   CommittedDecision,
   DecisionCommit,
   EventCloseAction,
   EventOverrideAction,
   PipelineWrites,
   RedecisionCommit,
-  TaskRow,
-} from '../store.js';
+} from '../pipeline-store.js';
+import { toTaskRow } from '../rows.js';
+import type { Database } from '../schema.js';
+import type { TaskRow } from '../task-store.js';
 import { commitDecision } from './commit-decision.js';
 import { closeFromEvent, ignoreEvent, overrideFromEvent } from './event-actions.js';
 import { deadLetterEvent, mergeIntoTask } from './event-outcomes.js';

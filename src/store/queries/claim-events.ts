@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
-import type { ClaimedEvent } from '../store.js';
+import type { ClaimedEvent } from '../event-store.js';
 
 /**
  * Lease up to `limit` events that are pending (and past any retry backoff), or whose previous

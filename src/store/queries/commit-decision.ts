@@ -1,7 +1,9 @@
 import type { Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
+import { CommitConflict, LeaseLost } from '../errors.js';
+import type { OutboxDraft } from '../outbox-store.js';
+import type { CommittedDecision, DecisionCommit } from '../pipeline-store.js';
 import type { Database } from '../schema.js';
-import { CommitConflict, type CommittedDecision, type DecisionCommit, LeaseLost, type OutboxDraft } from '../store.js';
 import { appendAudit } from './append-audit.js';
 import { addLoad, takeTurn } from './load-counters.js';
 import { insertOutboxRows } from './outbox.js';

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { StoreDialect } from '../dialect.js';
+import { TaskNotFound, TaskStateConflict } from '../errors.js';
 import { newId } from '../ids.js';
+import type { OutboxDraft } from '../outbox-store.js';
 import { toDecisionRow } from '../rows.js';
 import type { Database } from '../schema.js';
-import { type DecisionRow, type OutboxDraft, type OverrideCommit, TaskStateConflict } from '../store.js';
+import type { DecisionRow, OverrideCommit } from '../task-store.js';
 import { appendAudit } from './append-audit.js';
 import { insertOutbox } from './commit-decision.js';
 import { addLoad, removeLoad } from './load-counters.js';
@@ -32,13 +34,6 @@ function notifyRows(
 
 /** Statuses in which a task counts toward its assignee's load. */
 export const OPEN_WITH_ASSIGNEE = ['assigned', 'acknowledged'];
-
-export class TaskNotFound extends Error {
-  constructor(readonly taskId: string) {
-    super(`task ${taskId} not found`);
-    this.name = 'TaskNotFound';
-  }
-}
 
 /**
  * A human reassignment: a new decision of kind `override` that points at the decision it

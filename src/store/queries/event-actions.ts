@@ -6,8 +6,10 @@
  */
 import type { Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
+import { TaskStateConflict } from '../errors.js';
+import type { ClaimedEvent } from '../event-store.js';
+import type { EventCloseAction, EventOverrideAction } from '../pipeline-store.js';
 import type { Database } from '../schema.js';
-import { type ClaimedEvent, type EventCloseAction, type EventOverrideAction, TaskStateConflict } from '../store.js';
 import { finishEvent } from './commit-decision.js';
 import { commitOverride } from './commit-override.js';
 import { transitionTask } from './task-lifecycle.js';

@@ -1,9 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { Task } from '../../core/index.js';
 import type { StoreDialect } from '../dialect.js';
+import type { ClaimedEvent } from '../event-store.js';
 import { newId } from '../ids.js';
 import type { Database } from '../schema.js';
-import type { ClaimedEvent, TaskRow } from '../store.js';
+import type { TaskRow } from '../task-store.js';
 import { appendAudit } from './append-audit.js';
 import { finishEvent } from './commit-decision.js';
 

@@ -5,18 +5,21 @@
  * other; the primary key would refuse a duplicate anyway).
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { FunctionKind, FunctionRuntime, FunctionVersion } from '../../functions/types.js';
 import type { StoreDialect } from '../dialect.js';
 import type {
   FunctionInsertResult,
+  FunctionKind,
   FunctionPageQuery,
+  FunctionRuntime,
   FunctionSecretChange,
+  FunctionVersion,
   FunctionVersionSummary,
   NewFunctionVersion,
   StoredFunctionSecret,
 } from '../function-store.js';
 import type { Database, FunctionsTable } from '../schema.js';
 import { appendAudit } from './append-audit.js';
+import { keysetPage } from './keyset-page.js';
 
 /** What the `manifest` column holds. */
 type StoredManifest = Pick<FunctionVersion, 'kind' | 'runtime' | 'remote' | 'fields' | 'outputSchema' | 'limits'>;
@@ -174,42 +177,50 @@ export async function getLatestFunctionVersion(
   return r && toVersion(r);
 }
 
-export async function listFunctions(db: Kysely<Database>, tenantId: string, q: FunctionPageQuery) {
-  const rows = await db
-    .selectFrom('functions as f')
-    .select(SUMMARY_COLUMNS.map((c) => `f.${c}` as const))
-    .where('f.tenant_id', '=', tenantId)
-    .where(({ eb, selectFrom }) =>
-      eb(
-        'f.version',
-        '=',
-        selectFrom('functions as g')
-          .select(({ fn }) => fn.max('g.version').as('v'))
-          .whereRef('g.tenant_id', '=', 'f.tenant_id')
-          .whereRef('g.name', '=', 'f.name'),
-      ),
-    )
-    .$if(q.after !== undefined, (qb) => qb.where('f.name', '>', q.after as string))
-    .orderBy('f.name')
-    .limit(q.limit + 1)
-    .execute();
-  const items = rows.slice(0, q.limit).map(toSummary);
-  return { items, next: rows.length > q.limit ? (items.at(-1)?.name ?? null) : null };
+export function listFunctions(db: Kysely<Database>, tenantId: string, q: FunctionPageQuery) {
+  return keysetPage(
+    q.limit,
+    (rows) =>
+      db
+        .selectFrom('functions as f')
+        .select(SUMMARY_COLUMNS.map((c) => `f.${c}` as const))
+        .where('f.tenant_id', '=', tenantId)
+        .where(({ eb, selectFrom }) =>
+          eb(
+            'f.version',
+            '=',
+            selectFrom('functions as g')
+              .select(({ fn }) => fn.max('g.version').as('v'))
+              .whereRef('g.tenant_id', '=', 'f.tenant_id')
+              .whereRef('g.name', '=', 'f.name'),
+          ),
+        )
+        .$if(q.after !== undefined, (qb) => qb.where('f.name', '>', q.after as string))
+        .orderBy('f.name')
+        .limit(rows)
+        .execute(),
+    toSummary,
+    (f) => f.name,
+  );
 }
 
-export async function listFunctionVersions(db: Kysely<Database>, tenantId: string, name: string, q: FunctionPageQuery) {
+export function listFunctionVersions(db: Kysely<Database>, tenantId: string, name: string, q: FunctionPageQuery) {
   const after = q.after === undefined ? undefined : Number(q.after);
-  const rows = await db
-    .selectFrom('functions')
-    .select(SUMMARY_COLUMNS)
-    .where('tenant_id', '=', tenantId)
-    .where('name', '=', name)
-    .$if(after !== undefined && Number.isInteger(after), (qb) => qb.where('version', '<', after as number))
-    .orderBy('version', 'desc')
-    .limit(q.limit + 1)
-    .execute();
-  const items = rows.slice(0, q.limit).map(toSummary);
-  return { items, next: rows.length > q.limit ? String(items.at(-1)?.version) : null };
+  return keysetPage(
+    q.limit,
+    (rows) =>
+      db
+        .selectFrom('functions')
+        .select(SUMMARY_COLUMNS)
+        .where('tenant_id', '=', tenantId)
+        .where('name', '=', name)
+        .$if(after !== undefined && Number.isInteger(after), (qb) => qb.where('version', '<', after as number))
+        .orderBy('version', 'desc')
+        .limit(rows)
+        .execute(),
+    toSummary,
+    (f) => f.version,
+  );
 }
 
 export async function getFunctionSecret(

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
+import type { InsertEventResult, NewEvent } from '../event-store.js';
 import { newId } from '../ids.js';
-import type { InsertEventResult, NewEvent } from '../store.js';
 
 /**
  * Group commit: the whole batch in one transaction, so one fsync covers every request that

@@ -6,7 +6,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import type { Database } from '../schema.js';
-import type { SecretRevocation, SecretRotation, StoredSecretRow } from '../store.js';
+import type { SecretRevocation, SecretRotation, StoredSecretRow } from '../secret-store.js';
 import { appendAudit } from './append-audit.js';
 
 export async function rotateIntegrationSecret(

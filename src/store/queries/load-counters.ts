@@ -4,8 +4,8 @@
  * the database, not a snapshot, has the last word on capacity and turns.
  */
 import { sql, type Transaction } from 'kysely';
+import { CommitConflict } from '../errors.js';
 import type { Database } from '../schema.js';
-import { CommitConflict } from '../store.js';
 
 export interface LoadTarget {
   tenantId: string;

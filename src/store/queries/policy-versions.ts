@@ -1,18 +1,16 @@
 /**
  * Policy versions: insert (numbered per tenant), approve, activate (the tenant's active
  * pointer plus an activations row), each in one transaction with its audit entry. The caller
- * (SqlStore.audited) has locked the tenant's audit head first, so on PostgreSQL these writes
+ * (the store's audited transaction) has locked the tenant's audit head first, so on PostgreSQL these writes
  * are serialised per tenant: two nodes creating a version at once get numbers n and n+1, and
  * two activations cannot both read the same "previous" version.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { newId } from '../ids.js';
-import type { Database, PolicyVersionsTable } from '../schema.js';
 import type {
   ActivePolicyRow,
   NewPolicyVersion,
-  Page,
   PolicyActivation,
   PolicyActivationResult,
   PolicyActivationRow,
@@ -20,8 +18,11 @@ import type {
   PolicyReview,
   PolicyVersionRow,
   PolicyVersionSummary,
-} from '../store.js';
+} from '../policy-store.js';
+import type { Database, PolicyVersionsTable } from '../schema.js';
+import type { Page } from '../shared.js';
 import { appendAudit } from './append-audit.js';
+import { keysetPage } from './keyset-page.js';
 
 const SUMMARY_COLUMNS = [
   'version',
@@ -124,22 +125,26 @@ export async function insertPolicyVersion(
   return { version: toRow(row), created: true };
 }
 
-export async function listPolicyVersions(
+export function listPolicyVersions(
   db: Kysely<Database>,
   tenantId: string,
   limit: number,
   after?: number,
 ): Promise<Page<PolicyVersionSummary>> {
-  const rows = await db
-    .selectFrom('policy_versions')
-    .select([...SUMMARY_COLUMNS])
-    .where('tenant_id', '=', tenantId)
-    .$if(after !== undefined, (q) => q.where('number', '<', after as number))
-    .orderBy('number', 'desc')
-    .limit(limit + 1)
-    .execute();
-  const items = rows.slice(0, limit).map(toSummary);
-  return { items, next: rows.length > limit ? String(items.at(-1)?.number) : null };
+  return keysetPage(
+    limit,
+    (rows) =>
+      db
+        .selectFrom('policy_versions')
+        .select([...SUMMARY_COLUMNS])
+        .where('tenant_id', '=', tenantId)
+        .$if(after !== undefined, (q) => q.where('number', '<', after as number))
+        .orderBy('number', 'desc')
+        .limit(rows)
+        .execute(),
+    toSummary,
+    (v) => v.number,
+  );
 }
 
 export async function approvePolicyVersion(
@@ -256,49 +261,59 @@ export async function activePolicies(db: Kysely<Database>, tenantIds: string[]):
   return rows.map((r) => ({ tenantId: r.tenant_id, version: r.version, activatedAt: r.activated_at }));
 }
 
-export async function listPolicyActivations(
+export function listPolicyActivations(
   db: Kysely<Database>,
   tenantId: string,
   f: { limit: number; after?: string; version?: string },
 ): Promise<Page<PolicyActivationRow>> {
-  const rows = await db
-    .selectFrom('policy_activations as a')
-    .leftJoin('policy_versions as v', (j) =>
-      j.onRef('v.tenant_id', '=', 'a.tenant_id').onRef('v.version', '=', 'a.version'),
-    )
-    .leftJoin('policy_versions as p', (j) =>
-      j.onRef('p.tenant_id', '=', 'a.tenant_id').onRef('p.version', '=', 'a.previous'),
-    )
-    .select([
-      'a.id',
-      'a.version',
-      'a.previous',
-      'a.actor',
-      'a.reason',
-      'a.at',
-      'v.number as number',
-      'p.number as previous_number',
-    ])
-    .where('a.tenant_id', '=', tenantId)
-    .$if(f.version !== undefined, (q) => q.where('a.version', '=', f.version as string))
-    .$if(f.after !== undefined, (q) => q.where('a.id', '<', f.after as string))
-    .orderBy('a.id', 'desc')
-    .limit(f.limit + 1)
-    .execute();
-  const items = rows.slice(0, f.limit).map((r): PolicyActivationRow => {
-    const number = r.number === null ? null : Number(r.number);
-    const previousNumber = r.previous_number === null ? null : Number(r.previous_number);
-    return {
-      id: r.id,
-      version: r.version,
-      number,
-      previous: r.previous,
-      previousNumber,
-      actor: r.actor,
-      reason: r.reason,
-      rollback: number !== null && previousNumber !== null && number < previousNumber,
-      at: r.at,
-    };
-  });
-  return { items, next: rows.length > f.limit ? (items.at(-1)?.id ?? null) : null };
+  return keysetPage(
+    f.limit,
+    (rows) =>
+      db
+        .selectFrom('policy_activations as a')
+        .leftJoin('policy_versions as v', (j) =>
+          j.onRef('v.tenant_id', '=', 'a.tenant_id').onRef('v.version', '=', 'a.version'),
+        )
+        .leftJoin('policy_versions as p', (j) =>
+          j.onRef('p.tenant_id', '=', 'a.tenant_id').onRef('p.version', '=', 'a.previous'),
+        )
+        .select([
+          'a.id',
+          'a.version',
+          'a.previous',
+          'a.actor',
+          'a.reason',
+          'a.at',
+          'v.number as number',
+          'p.number as previous_number',
+        ])
+        .where('a.tenant_id', '=', tenantId)
+        .$if(f.version !== undefined, (q) => q.where('a.version', '=', f.version as string))
+        .$if(f.after !== undefined, (q) => q.where('a.id', '<', f.after as string))
+        .orderBy('a.id', 'desc')
+        .limit(rows)
+        .execute(),
+    (r): PolicyActivationRow => {
+      const number = r.number === null ? null : Number(r.number);
+      const previousNumber = r.previous_number === null ? null : Number(r.previous_number);
+      return {
+        id: r.id,
+        version: r.version,
+        number,
+        previous: r.previous,
+        previousNumber,
+        actor: r.actor,
+        reason: r.reason,
+        rollback: number !== null && previousNumber !== null && number < previousNumber,
+        at: r.at,
+      };
+    },
+    (a) => a.id,
+  );
+}
+
+/** Every tenant that has policy versions, by id. */
+export async function tenantsWithPolicyVersions(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('policy_versions').select('tenant_id').distinct().orderBy('tenant_id').execute();
+  return rows.map((r) => r.tenant_id);
 }

@@ -6,38 +6,9 @@
  * RFC 3339 UTC with milliseconds and so compares as text on both stores.
  */
 import type { Kysely } from 'kysely';
-import type { Candidate, RouteTrace, Snapshot } from '../../core/index.js';
+import type { RecordedDecision, RecordedDecisionQuery } from '../recorded-decision-store.js';
 import { toDecisionRow } from '../rows.js';
 import type { Database } from '../schema.js';
-import type { DecisionRow } from '../store.js';
-
-export interface RecordedDecisionQuery {
-  /** created_at ≥ from (RFC 3339 with milliseconds, UTC). */
-  from?: string;
-  /** created_at < to. */
-  to?: string;
-  /** Only ids greater than this (the last id of the previous page). */
-  after?: string;
-  limit: number;
-}
-
-/** What the decision's detail column holds: the candidates and routes tried, and custom function calls. */
-export interface RecordedDetail {
-  candidates: Candidate[];
-  routesTried: RouteTrace[];
-  escalated?: boolean;
-  boost?: number;
-  /** src/functions FunctionCallRecord: step, name, version, outcome, value, error … */
-  functions?: Record<string, unknown>[];
-}
-
-/** An automatic decision as stored (DecisionRow), with its detail, snapshot and task typed for replay. */
-export interface RecordedDecision
-  extends Omit<DecisionRow, 'kind' | 'outcome' | 'detail' | 'snapshot' | 'supersedesId' | 'reason' | 'actor'> {
-  outcome: 'assigned' | 'queued';
-  detail: RecordedDetail;
-  snapshot: Snapshot;
-}
 
 export async function listRecordedDecisions(
   db: Kysely<Database>,

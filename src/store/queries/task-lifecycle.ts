@@ -6,18 +6,14 @@
  */
 import type { Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
+import { CommitConflict, TaskNotFound, TaskStateConflict } from '../errors.js';
+import type { RedecisionCommit } from '../pipeline-store.js';
 import { toTaskRow } from '../rows.js';
 import type { Database } from '../schema.js';
-import {
-  CommitConflict,
-  type RedecisionCommit,
-  type TaskRow,
-  TaskStateConflict,
-  type TaskTransition,
-} from '../store.js';
+import type { TaskRow, TaskTransition } from '../task-store.js';
 import { appendAudit } from './append-audit.js';
 import { applyDecision, insertDecision, insertOutbox, queueRank } from './commit-decision.js';
-import { OPEN_WITH_ASSIGNEE, TaskNotFound } from './commit-override.js';
+import { OPEN_WITH_ASSIGNEE } from './commit-override.js';
 import { removeLoad } from './load-counters.js';
 
 /** From which statuses each action may start, and where it leaves the task. */

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { CompiledQuery, type Driver, Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DialectAdapter,
+  type Driver,
+  Kysely,
+  SqliteAdapter,
+  type SqliteDatabase,
+  SqliteDialect,
+} from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import type { Database } from '../schema.js';
 
@@ -9,8 +17,10 @@ import type { Database } from '../schema.js';
  * PRAGMAs every SQLite connection gets (the bench's bare-insert ceiling uses the same list):
  * WAL so readers never block the writer; synchronous=FULL so a committed transaction survives
  * power loss, which is what "a 2xx means durable" promises (group commit pays for it).
+ * busy_timeout comes first: switching a fresh file to WAL needs a lock another process opening
+ * the same file at the same moment may hold.
  */
-export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'busy_timeout = 5000', 'foreign_keys = OFF'];
+export const SQLITE_PRAGMAS = ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = OFF'];
 
 export function openSqliteDatabase(path: string): Sqlite.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -42,6 +52,18 @@ function withStatementCache(database: Sqlite.Database, limit = 512): SqliteDatab
 }
 
 /**
+ * Migrations run in one transaction, which begins IMMEDIATE (below): reading which migrations
+ * ran and applying the missing ones happen under the write lock, so two processes migrating a
+ * fresh file at once take turns and the second finds nothing to do. Kysely's SqliteAdapter
+ * declares no transactional DDL and a no-op migration lock, which let both apply 0001.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+/**
  * Transactions begin IMMEDIATE: they take the write lock up front, waiting up to busy_timeout
  * for it. A deferred `begin` that reads first and writes later fails at once with SQLITE_BUSY
  * when another process (a CLI command beside a running server) committed in between; the busy
@@ -54,6 +76,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
     return driver;
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 

@@ -1,0 +1,37 @@
+/** The errors the Store raises that callers act on (each a class, tested with instanceof). */
+
+/** Raised inside a commit when what decide() saw no longer holds; the caller re-decides. */
+export class CommitConflict extends Error {
+  constructor(readonly why: 'capacity' | 'cursor' | 'task_exists' | 'task_changed') {
+    super(`commit conflict: ${why}`);
+    this.name = 'CommitConflict';
+  }
+}
+
+/** The transition is not possible from the task's current status (e.g. acknowledging a queued task). */
+export class TaskStateConflict extends Error {
+  constructor(
+    readonly taskId: string,
+    readonly status: string,
+    readonly action: string,
+  ) {
+    super(`cannot ${action} task ${taskId}: it is ${status}`);
+    this.name = 'TaskStateConflict';
+  }
+}
+
+/** Raised when a worker's lease on an event was lost (another worker reclaimed it). */
+export class LeaseLost extends Error {
+  constructor(readonly eventId: string) {
+    super(`lease lost on event ${eventId}`);
+    this.name = 'LeaseLost';
+  }
+}
+
+/** The task named does not exist for this tenant (an override or transition of an unknown task). */
+export class TaskNotFound extends Error {
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} not found`);
+    this.name = 'TaskNotFound';
+  }
+}

@@ -8,23 +8,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, posix, relative, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SRC = join(ROOT, 'src');
-
-/**
- * Edges that exist today and are about to go; each names the one file allowed to cross.
- * Nothing else belongs here: a new edge is fixed or documented in docs/architecture.md.
- */
-const TEMPORARY_EXCEPTIONS: ReadonlyArray<{ file: string; to: string }> = [
-  // removed by the store split
-  { file: 'store/function-store.ts', to: 'functions' },
-  // removed by the store split
-  { file: 'store/queries/functions.ts', to: 'functions' },
-];
 
 /** Packages that do I/O (or are the I/O layer): core/ may not import them. */
 const IO_PACKAGES = [
@@ -53,7 +42,6 @@ interface Rules {
   layers: ReadonlyMap<string, number>;
   /** `from → to` folder pairs allowed within one layer. */
   sameLayer: ReadonlySet<string>;
-  exceptions: ReadonlyArray<{ file: string; to: string }>;
 }
 
 interface SourceFile {
@@ -85,7 +73,7 @@ function rulesFromDoc(markdown: string): Rules {
     for (const folder of folders.split(',').map((f) => f.trim()))
       if (folder) layers.set(folder.replace(/`/g, ''), Number(layer));
   const sameLayer = new Set(tableRows(markdown, 'same-layer').map(([from, to]) => `${from} → ${to}`));
-  return { layers, sameLayer, exceptions: TEMPORARY_EXCEPTIONS };
+  return { layers, sameLayer };
 }
 
 /** Every module specifier the file imports or re-exports, with its line. */
@@ -144,7 +132,6 @@ function offendingEdges(files: readonly SourceFile[], rules: Rules): string[] {
       }
       if (toLayer > fromLayer) continue;
       if (toLayer === fromLayer && rules.sameLayer.has(`${from} → ${to}`)) continue;
-      if (rules.exceptions.some((e) => e.file === file.path && e.to === to)) continue;
       const why = toLayer === fromLayer ? 'same layer, not an allowed edge' : 'upward';
       out.push(`${where} (${from} → ${to}: ${why})`);
     }
@@ -171,21 +158,11 @@ describe('import boundaries', () => {
     expect([...rules.layers].filter(([, n]) => n === numbers.length)).toEqual([['core', numbers.length]]);
     const present = readdirSync(SRC, { withFileTypes: true }).map((e) => e.name);
     for (const name of present) expect(rules.layers.has(name), `src/${name} is not in the layer table`).toBe(true);
-    for (const e of rules.exceptions) expect(present).toContain(dirname(e.file).split('/')[0]);
   });
 
   it('every import in src/ runs in the documented direction, and core/ does no I/O', () => {
     const offending = offendingEdges(sourceFiles(SRC), rules);
     expect(offending, `imports against docs/architecture.md:\n${offending.join('\n')}\n`).toEqual([]);
-  });
-
-  it('each temporary exception is still needed (delete it once its edge is gone)', () => {
-    const files = sourceFiles(SRC);
-    for (const e of rules.exceptions) {
-      const without = { ...rules, exceptions: rules.exceptions.filter((x) => x !== e) };
-      const file = files.filter((f) => f.path === e.file);
-      expect(offendingEdges(file, without), `${e.file} → ${e.to} no longer exists`).not.toEqual([]);
-    }
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * Runs once per `vitest run`, in the main process. When STORES (comma-separated, default
+ * Runs once per `vitest run`, in the main process. Sets SWITCHYARD_SECRET_KEY for every test
+ * (workers inherit this process's environment). When STORES (comma-separated, default
  * "sqlite,postgres") names postgres, starts ONE embedded PostgreSQL for the whole run on a free
  * loopback port, from binaries and a data dir under the OS temp dir (pg-server.ts), and hands
  * its admin URL to the tests through `provide`; test files then create a database each (see
@@ -11,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { alive, removeStalePgRuns, startPgServer } from './pg-server.js';
+import { SECRET_KEY } from './secrets.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,6 +41,7 @@ const SERVER_SETTINGS: Record<string, string | number> = {
 };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  process.env.SWITCHYARD_SECRET_KEY = SECRET_KEY;
   const runTag = String(process.pid);
   await mkdir(TMP, { recursive: true });
   await removeStaleDirs();

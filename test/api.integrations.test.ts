@@ -6,8 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SOURCE_SECRETS, SECRETS as WEBHOOK_SECRETS } from './support/secrets.js';
-import { jsonOf, rowCounts, useTestServer } from './support/server.js';
+import { rowCounts, useTestServer } from './support/server.js';
 import { STORES } from './support/stores.js';
+
+/** The tenants with an API key. */
+const TENANTS = ['acme', 'globex'] as const;
+type Tenant = (typeof TENANTS)[number];
 
 const FIRING = JSON.parse(readFileSync(new URL('./fixtures/alertmanager/firing.json', import.meta.url), 'utf8'));
 const SECRETS = [
@@ -53,17 +57,10 @@ const TICKET = { ticket: { id: 42, subject: 'Refund stuck in pending', urgent: t
 
 for (const kind of STORES) {
   describe(`/api/v1/integrations (${kind})`, () => {
-    const {
-      server: t,
-      api,
-      keys,
-    } = useTestServer(kind, { configYaml: CONFIG, worker: false, keys: ['acme', 'globex'] });
-    /** Every response body read, to check no secret ever left the server. */
-    const seen: string[] = [];
+    const { server: t, json, seen } = useTestServer(kind, { configYaml: CONFIG, worker: false, keys: TENANTS });
 
-    const call = async (path: string, body?: unknown, tenant: keyof typeof keys = 'acme') =>
-      jsonOf(await api(path, body, { key: keys[tenant] }), seen);
-    const tryIt = (id: string, body: unknown, tenant: keyof typeof keys = 'acme') =>
+    const call = (path: string, body?: unknown, tenant: Tenant = 'acme') => json(path, body, { as: tenant });
+    const tryIt = (id: string, body: unknown, tenant: Tenant = 'acme') =>
       call(`/integrations/${id}/transform:test`, body, tenant);
 
     it("lists the key's tenant's integrations: type, active secrets, whether a transform is set", async () => {

@@ -16,7 +16,7 @@ import { verifyTenantAudit } from '../src/audit/verify-store.js';
 import { FunctionRegistry, functionSecretWhere } from '../src/functions/registry.js';
 import { encryptSecret, secretKeyFromEnv } from '../src/intake/secret-box.js';
 import { runCli } from './support/cli.js';
-import { jsonOf, useTestServer } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 /** A sandboxed function's module: its default export is called with the input. */
@@ -54,8 +54,7 @@ const OUTPUT_SCHEMA = { type: 'object', required: ['scores'] };
 
 for (const kind of STORES) {
   describe(`/api/v1/functions (${kind})`, () => {
-    const { server: t, api, keys } = useTestServer(kind, { worker: false, keys: ['acme', 'globex'] });
-    const seen: string[] = [];
+    const { server: t, json, seen } = useTestServer(kind, { worker: false, keys: ['acme', 'globex'] });
     let remote: Server;
     let remoteUrl = '';
     let remoteSecret = '';
@@ -96,9 +95,9 @@ for (const kind of STORES) {
       await new Promise((r) => remote.close(r));
     });
 
-    const call = async (path: string, body?: unknown, tenant: keyof typeof keys = 'acme') =>
-      jsonOf(await api(path, body, { key: keys[tenant] }), seen);
-    const upload = (name: string, manifest: unknown, tenant: keyof typeof keys = 'acme') =>
+    type Tenant = 'acme' | 'globex';
+    const call = (path: string, body?: unknown, tenant: Tenant = 'acme') => json(path, body, { as: tenant });
+    const upload = (name: string, manifest: unknown, tenant: Tenant = 'acme') =>
       call(`/functions/${name}/versions`, manifest, tenant);
     const functionRows = async () =>
       Number(

@@ -11,8 +11,12 @@ import { sign } from '@octokit/webhooks-methods';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO, runCli } from './support/cli.js';
 import { SECRETS, SOURCE_SECRETS } from './support/secrets.js';
-import { jsonOf, postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
+
+/** The tenants with an API key. */
+const TENANTS = ['acme', 'globex'] as const;
+type Tenant = (typeof TENANTS)[number];
 
 const CONFIG_SECRET = SECRETS.current;
 const GH_SECRET = SOURCE_SECRETS.github;
@@ -37,18 +41,13 @@ tenants:
 
 for (const kind of STORES) {
   describe(`secret rotation (${kind})`, () => {
-    const {
-      server: t,
-      api,
-      keys,
-    } = useTestServer(kind, { configYaml: CONFIG, worker: false, keys: ['acme', 'globex'] });
-    /** Every secret issued, and every API body read, to check none leaks. */
+    const { server: t, json, seen } = useTestServer(kind, { configYaml: CONFIG, worker: false, keys: TENANTS });
+    /** Every secret issued (every API body read is in `seen`), to check none leaks. */
     const issued: string[] = [];
-    const seen: string[] = [];
 
-    const call = async (method: string, path: string, body?: unknown, tenant: keyof typeof keys = 'acme') =>
-      jsonOf(await api(path, body, { method, key: keys[tenant] }), seen);
-    const rotate = async (integration: string, body: unknown = {}, tenant: keyof typeof keys = 'acme') => {
+    const call = (method: string, path: string, body?: unknown, tenant: Tenant = 'acme') =>
+      json(path, body, { method, as: tenant });
+    const rotate = async (integration: string, body: unknown = {}, tenant: Tenant = 'acme') => {
       const res = await call('POST', `/integrations/${integration}/secrets/rotate`, body, tenant);
       if (res.status === 201) issued.push(res.body.secret);
       return res;

@@ -180,6 +180,7 @@ export async function jsonOf(res: Response, seen?: string[]) {
   seen?.push(text);
   return { status: res.status, contentType: res.headers.get('content-type'), body: text ? JSON.parse(text) : null };
 }
+export type JsonAnswer = Awaited<ReturnType<typeof jsonOf>>;
 
 export interface UseTestServerOptions<T extends string> extends TestServerOptions {
   /** Tenants that get an API key (named "test") once the server is up; default `['acme']`. */
@@ -195,6 +196,10 @@ export interface TestServerHandle<T extends string> {
   readonly key: string;
   /** apiClient on this server with `key`. */
   readonly api: ApiClient;
+  /** Like `api`, answering jsonOf(response); `as` names the tenant whose key to use (default the first). */
+  readonly json: (path: string, body?: unknown, o?: { method?: string; as?: T }) => Promise<JsonAnswer>;
+  /** Every response body `json` read, e.g. to check that no secret ever left the server. */
+  readonly seen: string[];
 }
 
 /**
@@ -219,6 +224,9 @@ export function useTestServer<T extends string = 'acme'>(
       () => server.base,
       () => handle.key,
     ),
+    json: async (path, body, o = {}) =>
+      jsonOf(await handle.api(path, body, { method: o.method, key: keys[o.as ?? first] }), handle.seen),
+    seen: [],
   };
   beforeAll(async () => {
     const { keys: tenants = ['acme' as T], ...start } = typeof options === 'function' ? options() : options;

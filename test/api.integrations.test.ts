@@ -4,17 +4,21 @@
  * dead-lettered with, for the key's own tenant only.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
-import { rowCounts, startTestServer, type TestServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { SOURCE_SECRETS, SECRETS as WEBHOOK_SECRETS } from './support/secrets.js';
+import { rowCounts, useTestServer } from './support/server.js';
 import { STORES } from './support/stores.js';
+
+/** The tenants with an API key. */
+const TENANTS = ['acme', 'globex'] as const;
+type Tenant = (typeof TENANTS)[number];
 
 const FIRING = JSON.parse(readFileSync(new URL('./fixtures/alertmanager/firing.json', import.meta.url), 'utf8'));
 const SECRETS = [
-  'whsec_dGVzdC1zZWNyZXQtY3VycmVudC0wMDAx',
-  'whsec_dGVzdC1zZWNyZXQtZXhwaXJlZC0wMDAz',
-  'whsec_Z2xvYmV4LXNlY3JldC0wMDAxLXh5eg==',
-  'am-token-current-5f0c1d2e3a4b',
+  WEBHOOK_SECRETS.current,
+  WEBHOOK_SECRETS.expired,
+  WEBHOOK_SECRETS.globex,
+  SOURCE_SECRETS.alertmanager.current,
 ];
 
 const CONFIG = `
@@ -53,33 +57,10 @@ const TICKET = { ticket: { id: 42, subject: 'Refund stuck in pending', urgent: t
 
 for (const kind of STORES) {
   describe(`/api/v1/integrations (${kind})`, () => {
-    let t: TestServer;
-    const keys = { acme: '', globex: '' };
-    /** Every response body read, to check no secret ever left the server. */
-    const seen: string[] = [];
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG, worker: false });
-      keys.acme = (await createApiKey(t.store, 'acme', 'test')).key;
-      keys.globex = (await createApiKey(t.store, 'globex', 'test')).key;
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const { server: t, json, seen } = useTestServer(kind, { configYaml: CONFIG, worker: false, keys: TENANTS });
 
-    async function call(path: string, body?: unknown, tenant: keyof typeof keys = 'acme') {
-      const res = await fetch(`${t.base}/api/v1${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: {
-          authorization: `Bearer ${keys[tenant]}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      seen.push(text);
-      return { status: res.status, contentType: res.headers.get('content-type'), body: JSON.parse(text) };
-    }
-    const tryIt = (id: string, body: unknown, tenant: keyof typeof keys = 'acme') =>
+    const call = (path: string, body?: unknown, tenant: Tenant = 'acme') => json(path, body, { as: tenant });
+    const tryIt = (id: string, body: unknown, tenant: Tenant = 'acme') =>
       call(`/integrations/${id}/transform:test`, body, tenant);
 
     it("lists the key's tenant's integrations: type, active secrets, whether a transform is set", async () => {

@@ -2,23 +2,16 @@
  * Task lifecycle through the API (acknowledge, close, cancel, reopen, explain) and the
  * on-call endpoint, on both stores. Load counters stay exact under concurrent calls.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
-import {
-  apiClient,
-  postEvent,
-  startTestServer,
-  type TestServer,
-  taskPayload,
-  waitUntilSettled,
-} from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { SECRETS } from './support/secrets.js';
+import { postEvent, taskPayload, useTestServer, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 const CONFIG = `
 tenants:
   - id: acme
     integrations:
-      - { id: tickets, type: generic, secrets: [whsec_dGVzdC1zZWNyZXQtY3VycmVudC0wMDAx] }
+      - { id: tickets, type: generic, secrets: [${SECRETS.current}] }
     members:
       - { id: alice, capacity: 50, skills: { payments: 4 } }
       - { id: bob, capacity: 50, skills: [payments] }
@@ -45,20 +38,7 @@ tenants:
 
 for (const kind of STORES) {
   describe(`task lifecycle and on-call API (${kind})`, () => {
-    let t: TestServer;
-    let key: string;
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG });
-      key = (await createApiKey(t.store, 'acme', 'test')).key;
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
+    const { server: t, api } = useTestServer(kind, { configYaml: CONFIG });
     async function newTask(over: Record<string, unknown> = {}) {
       const res = await postEvent(t.base, '/hooks/acme/tickets', taskPayload({ labels: [], ...over }));
       await waitUntilSettled(t.store);

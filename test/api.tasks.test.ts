@@ -3,29 +3,20 @@
  * edge), finding tasks by source key, the decision history, overrides that keep the
  * original decision, and problem+json for every bad request.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
-import { postEvent, startTestServer, type TestServer, taskPayload, waitFor } from './support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 for (const kind of STORES) {
   describe(`API v1 (${kind})`, () => {
-    let t: TestServer;
-    let acmeKey: string;
-    let globexKey: string;
+    const { server: t, keys } = useTestServer(kind, { keys: ['acme', 'globex'] });
     let taskId: string;
     const externalId = `PAY-${Date.now()}`;
 
     beforeAll(async () => {
-      t = await startTestServer(kind);
-      acmeKey = (await createApiKey(t.store, 'acme', 'test')).key;
-      globexKey = (await createApiKey(t.store, 'globex', 'test')).key;
       const res = await postEvent(t.base, '/hooks/acme/tickets', taskPayload({ externalId, labels: ['payments'] }));
       const eventId = res.body.eventId as string;
       taskId = await waitFor(async () => (await t.store.getEvent('acme', eventId))?.taskId, 20_000, 'task');
-    });
-    afterAll(async () => {
-      await t.close();
     });
 
     const api = (path: string, key: string | null, init: RequestInit = {}) =>
@@ -49,19 +40,19 @@ for (const kind of STORES) {
     it('refuses requests without a key, with a malformed key, or with a wrong secret', async () => {
       await problem(await api('/tasks', null), 401, 'invalid-api-key');
       await problem(await api('/tasks', 'not-a-key'), 401, 'invalid-api-key');
-      const forged = `${acmeKey.slice(0, -4)}AAAA`;
+      const forged = `${keys.acme.slice(0, -4)}AAAA`;
       await problem(await api('/tasks', forged), 401, 'invalid-api-key');
     });
 
     it('stores only a hash of the key', async () => {
       const rows = await t.store.db.selectFrom('api_keys').selectAll().execute();
-      const secret = acmeKey.split('_').slice(2).join('_');
+      const secret = keys.acme.split('_').slice(2).join('_');
       expect(JSON.stringify(rows)).not.toContain(secret);
       expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.secret_hash))).toBe(true);
     });
 
     it('finds a task by its source key with its assignee and explained decision', async () => {
-      const res = await api(`/tasks?externalId=${externalId}`, acmeKey);
+      const res = await api(`/tasks?externalId=${externalId}`, keys.acme);
       expect(res.status).toBe(200);
       const body = (await res.json()) as {
         items: (Record<string, unknown> & { decision: { explanation: string; candidates: { memberId: string }[] } })[];
@@ -83,29 +74,29 @@ for (const kind of STORES) {
     it('filters by status and assignee, and pages with `next`', async () => {
       for (let i = 0; i < 3; i++) await postEvent(t.base, '/hooks/acme/tickets', taskPayload({ labels: ['misc'] }));
       await waitFor(async () => (await t.store.listTasks('acme', { status: 'queued', limit: 10 })).items.length === 3);
-      const queued = (await (await api('/tasks?status=queued&limit=2', acmeKey)).json()) as {
+      const queued = (await (await api('/tasks?status=queued&limit=2', keys.acme)).json()) as {
         items: { queue: string }[];
         next: string;
       };
       expect(queued.items).toHaveLength(2);
       expect(queued.items.every((i) => i.queue === 'triage')).toBe(true);
-      const rest = (await (await api(`/tasks?status=queued&limit=2&after=${queued.next}`, acmeKey)).json()) as {
+      const rest = (await (await api(`/tasks?status=queued&limit=2&after=${queued.next}`, keys.acme)).json()) as {
         items: unknown[];
         next: null;
       };
       expect(rest.items).toHaveLength(1);
       expect(rest.next).toBeNull();
-      const alices = (await (await api('/tasks?assignee=alice', acmeKey)).json()) as { items: { id: string }[] };
+      const alices = (await (await api('/tasks?assignee=alice', keys.acme)).json()) as { items: { id: string }[] };
       expect(alices.items.map((i) => i.id)).toEqual([taskId]);
     });
 
     it('rejects bad query parameters with 400', async () => {
-      await problem(await api('/tasks?limit=0', acmeKey), 400, 'validation-failed');
-      await problem(await api('/tasks?limit=lots', acmeKey), 400, 'validation-failed');
+      await problem(await api('/tasks?limit=0', keys.acme), 400, 'validation-failed');
+      await problem(await api('/tasks?limit=lots', keys.acme), 400, 'validation-failed');
     });
 
     it('reassigns with a reason as an override that keeps the original decision', async () => {
-      const res = await api(`/tasks/${taskId}/reassign`, acmeKey, {
+      const res = await api(`/tasks/${taskId}/reassign`, keys.acme, {
         method: 'POST',
         body: JSON.stringify({ assignee: 'carol', reason: 'Carol owns the card processor' }),
       });
@@ -118,7 +109,7 @@ for (const kind of STORES) {
         reason: 'Carol owns the card processor',
       });
 
-      const detail = (await (await api(`/tasks/${taskId}`, acmeKey)).json()) as {
+      const detail = (await (await api(`/tasks/${taskId}`, keys.acme)).json()) as {
         decisions: Record<string, unknown>[];
         decision: Record<string, unknown>;
       };
@@ -134,7 +125,7 @@ for (const kind of STORES) {
     });
 
     it('reassigns into a queue', async () => {
-      const res = await api(`/tasks/${taskId}/reassign`, acmeKey, {
+      const res = await api(`/tasks/${taskId}/reassign`, keys.acme, {
         method: 'POST',
         body: JSON.stringify({ queue: 'payments-backlog', reason: 'Waiting on the vendor' }),
       });
@@ -148,23 +139,23 @@ for (const kind of STORES) {
 
     it('refuses a reassign without a reason, with both or neither target, or to an unknown member', async () => {
       const post = (body: unknown) =>
-        api(`/tasks/${taskId}/reassign`, acmeKey, { method: 'POST', body: JSON.stringify(body) });
+        api(`/tasks/${taskId}/reassign`, keys.acme, { method: 'POST', body: JSON.stringify(body) });
       await problem(await post({ assignee: 'bob' }), 400, 'validation-failed');
       await problem(await post({ assignee: 'bob', reason: '' }), 400, 'validation-failed');
       await problem(await post({ reason: 'why not' }), 422, 'assignee-or-queue');
       await problem(await post({ assignee: 'bob', queue: 'x', reason: 'both' }), 422, 'assignee-or-queue');
       await problem(await post({ assignee: 'mallory', reason: 'who?' }), 422, 'unknown-member');
-      const malformed = await api(`/tasks/${taskId}/reassign`, acmeKey, { method: 'POST', body: '{"assignee":' });
+      const malformed = await api(`/tasks/${taskId}/reassign`, keys.acme, { method: 'POST', body: '{"assignee":' });
       await problem(malformed, 400, 'malformed-json');
       const decisions = await t.store.listDecisions('acme', taskId);
       expect(decisions).toHaveLength(3);
     });
 
     it('never shows or changes one tenant’s task through another tenant’s key', async () => {
-      await problem(await api(`/tasks/${taskId}`, globexKey), 404, 'task-not-found');
-      const list = (await (await api(`/tasks?externalId=${externalId}`, globexKey)).json()) as { items: unknown[] };
+      await problem(await api(`/tasks/${taskId}`, keys.globex), 404, 'task-not-found');
+      const list = (await (await api(`/tasks?externalId=${externalId}`, keys.globex)).json()) as { items: unknown[] };
       expect(list.items).toEqual([]);
-      const res = await api(`/tasks/${taskId}/reassign`, globexKey, {
+      const res = await api(`/tasks/${taskId}/reassign`, keys.globex, {
         method: 'POST',
         body: JSON.stringify({ queue: 'inbox', reason: 'cross-tenant attempt' }),
       });
@@ -176,19 +167,19 @@ for (const kind of STORES) {
       const res = await postEvent(t.base, '/hooks/acme/tickets', { title: 'no key' });
       const eventId = res.body.eventId as string;
       await waitFor(async () => (await t.store.getEvent('acme', eventId))?.status === 'dead');
-      const letters = (await (await api('/dead-letters', acmeKey)).json()) as {
+      const letters = (await (await api('/dead-letters', keys.acme)).json()) as {
         items: { refId: string; reason: string }[];
       };
       expect(letters.items.find((l) => l.refId === eventId)?.reason).toMatch(/externalId/);
-      const event = (await (await api(`/events/${eventId}`, acmeKey)).json()) as Record<string, unknown>;
+      const event = (await (await api(`/events/${eventId}`, keys.acme)).json()) as Record<string, unknown>;
       expect(event).toMatchObject({ id: eventId, status: 'dead', integration: 'tickets' });
-      const foreign = (await (await api('/dead-letters', globexKey)).json()) as { items: unknown[] };
+      const foreign = (await (await api('/dead-letters', keys.globex)).json()) as { items: unknown[] };
       expect(foreign.items).toEqual([]);
-      await problem(await api(`/events/${eventId}`, globexKey), 404, 'event-not-found');
+      await problem(await api(`/events/${eventId}`, keys.globex), 404, 'event-not-found');
     });
 
     it('answers unknown routes with a problem', async () => {
-      await problem(await api('/nothing-here', acmeKey), 404, 'route-not-found');
+      await problem(await api('/nothing-here', keys.acme), 404, 'route-not-found');
     });
 
     it('serves OpenAPI 3.1 describing the task routes', async () => {

@@ -12,15 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
 import { verifyTenantAudit } from '../src/audit/verify-store.js';
 import { encryptSecret, secretKeyFromEnv } from '../src/crypto/secret-box.js';
 import { FunctionRegistry, functionSecretWhere } from '../src/functions/registry.js';
 import { runCli } from './support/cli.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { STORES } from './support/stores.js';
-
-process.env.SWITCHYARD_SECRET_KEY ??= randomBytes(32).toString('base64');
 
 /** A sandboxed function's module: its default export is called with the input. */
 const fnSource = (body: string) => `export default function (input) {\n${body}\n}\n`;
@@ -57,17 +54,12 @@ const OUTPUT_SCHEMA = { type: 'object', required: ['scores'] };
 
 for (const kind of STORES) {
   describe(`/api/v1/functions (${kind})`, () => {
-    let t: TestServer;
-    const keys = { acme: '', globex: '' };
-    const seen: string[] = [];
+    const { server: t, json, seen } = useTestServer(kind, { worker: false, keys: ['acme', 'globex'] });
     let remote: Server;
     let remoteUrl = '';
     let remoteSecret = '';
 
     beforeAll(async () => {
-      t = await startTestServer(kind, { worker: false });
-      keys.acme = (await createApiKey(t.store, 'acme', 'test')).key;
-      keys.globex = (await createApiKey(t.store, 'globex', 'test')).key;
       // A remote score function that checks Switchyard's signature and signs its answer.
       remote = createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -100,24 +92,12 @@ for (const kind of STORES) {
       remoteUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/score`;
     });
     afterAll(async () => {
-      await t.close();
       await new Promise((r) => remote.close(r));
     });
 
-    async function call(path: string, body?: unknown, tenant: keyof typeof keys = 'acme') {
-      const res = await fetch(`${t.base}/api/v1${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: {
-          authorization: `Bearer ${keys[tenant]}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      seen.push(text);
-      return { status: res.status, contentType: res.headers.get('content-type'), body: JSON.parse(text) };
-    }
-    const upload = (name: string, manifest: unknown, tenant: keyof typeof keys = 'acme') =>
+    type Tenant = 'acme' | 'globex';
+    const call = (path: string, body?: unknown, tenant: Tenant = 'acme') => json(path, body, { as: tenant });
+    const upload = (name: string, manifest: unknown, tenant: Tenant = 'acme') =>
       call(`/functions/${name}/versions`, manifest, tenant);
     const functionRows = async () =>
       Number(

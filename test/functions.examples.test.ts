@@ -5,26 +5,23 @@
  * Each decision records the function name, version, content hash, duration, outcome and fallback.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
 import { createFunctionHost } from '../src/functions/function-host.js';
 import { FunctionRegistry } from '../src/functions/registry.js';
 import { replayVerify } from '../src/policy/replay.js';
 import { runCli } from './support/cli.js';
-import { apiClient, postEvent, startTestServer, type TestServer, waitFor } from './support/server.js';
+import { SECRETS } from './support/secrets.js';
+import { postEvent, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
-
-process.env.SWITCHYARD_SECRET_KEY ??= randomBytes(32).toString('base64');
 
 const example = (file: string) => readFileSync(new URL(`../examples/${file}`, import.meta.url), 'utf8');
 const CONFIG = example('functions.yaml');
-const ORDERS_SECRET = 'whsec_c2hvcC1vcmRlcnMtZGVtby1zZWNyZXQ=';
-const CHANGES_SECRET = 'whsec_c2hvcC1jaGFuZ2VzLWRlbW8tc2VjcmV0';
+const ORDERS_SECRET = SECRETS.shopOrders;
+const CHANGES_SECRET = SECRETS.shopChanges;
 const OUTSIDE_FREEZE = new Date('2026-12-01T10:00:00Z');
 const IN_FREEZE = new Date('2026-12-20T10:00:00Z');
 
@@ -53,19 +50,12 @@ function startArrScore(secret: string, port: number): Promise<ChildProcess> {
 
 for (const kind of STORES) {
   describe(`worked examples: custom functions (${kind})`, () => {
-    let t: TestServer;
-    let key: string;
     let now = OUTSIDE_FREEZE;
     let arr: ChildProcess | undefined;
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
+    const { server: t, api } = useTestServer(kind, { configYaml: CONFIG, clock: () => now, keys: ['shop'] });
     const at = () => Math.floor(now.getTime() / 1000);
 
     beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG, clock: () => now });
-      key = (await createApiKey(t.store, 'shop', 'test')).key;
       const upload = async (name: string, manifest: Record<string, unknown>) => {
         const res = await api(`/functions/${name}/versions`, manifest);
         expect(res.status, await res.clone().text()).toBe(201);
@@ -99,7 +89,6 @@ for (const kind of STORES) {
     });
     afterAll(async () => {
       arr?.kill();
-      await t?.close();
     });
 
     async function decisionOf(externalId: string) {

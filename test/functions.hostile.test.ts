@@ -5,20 +5,10 @@
  * while another tenant's events keep being decided.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
-import {
-  apiClient,
-  postEvent,
-  SECRETS,
-  startTestServer,
-  type TestServer,
-  taskPayload,
-  waitFor,
-} from './support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SECRETS } from './support/secrets.js';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
-
-process.env.SWITCHYARD_SECRET_KEY ??= randomBytes(32).toString('base64');
 
 const TIMEOUT_MS = 200;
 /** Generous on purpose: the point is that the limit holds, not how fast the machine is. */
@@ -91,15 +81,8 @@ tenants:
 
 for (const kind of STORES) {
   describe(`hostile functions end in a recorded fallback (${kind})`, () => {
-    let t: TestServer;
-    let key: string;
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
+    const { server: t, api } = useTestServer(kind, { configYaml: CONFIG });
     beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG });
-      key = (await createApiKey(t.store, 'acme', 'test')).key;
       for (const [name, { code }] of Object.entries(HOSTILE)) {
         const res = await api(`/functions/${name}/versions`, {
           kind: 'score',
@@ -110,7 +93,6 @@ for (const kind of STORES) {
         expect(res.status, await res.clone().text()).toBe(201);
       }
     });
-    afterAll(async () => t?.close());
 
     it('every one falls back to least_loaded, records why, and the other tenant is served meanwhile', async () => {
       const ids = Object.keys(HOSTILE).map((name) => ({

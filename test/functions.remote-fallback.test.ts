@@ -8,19 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
-import {
-  apiClient,
-  postEvent,
-  SECRETS,
-  startTestServer,
-  type TestServer,
-  taskPayload,
-  waitFor,
-} from './support/server.js';
+import { SECRETS } from './support/secrets.js';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
-
-process.env.SWITCHYARD_SECRET_KEY ??= randomBytes(32).toString('base64');
 
 const CONFIG = `
 tenants:
@@ -45,15 +35,10 @@ type Mode = 'ok' | 'slow' | 'fail' | 'garbage' | 'badsig';
 
 for (const kind of STORES) {
   describe(`remote function failures end in a recorded fallback (${kind})`, () => {
-    let t: TestServer;
     let fake: Server;
-    let key: string;
     let secret = '';
     const verified: boolean[] = [];
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
+    const { server: t, api } = useTestServer(kind, { configYaml: CONFIG });
 
     beforeAll(async () => {
       fake = createServer((req, res) => {
@@ -87,8 +72,6 @@ for (const kind of STORES) {
       });
       await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
       const { port } = fake.address() as { port: number };
-      t = await startTestServer(kind, { configYaml: CONFIG });
-      key = (await createApiKey(t.store, 'acme', 'test')).key;
       const res = await api('/functions/flaky/versions', {
         kind: 'score',
         runtime: 'remote',
@@ -100,7 +83,6 @@ for (const kind of STORES) {
       secret = ((await res.json()) as { secret: string }).secret;
     });
     afterAll(async () => {
-      await t?.close();
       fake?.closeAllConnections();
       await new Promise((r) => fake?.close(r));
     });

@@ -2,32 +2,21 @@
  * Invariant 8: every malformed, oversized, unsigned, stale or misaddressed delivery gets a
  * clear application/problem+json 4xx, is counted in /metrics, and writes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  postEvent,
-  rowCounts,
-  SECRETS,
-  signedHeaders,
-  startTestServer,
-  type TestServer,
-  taskPayload,
-} from './support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SECRETS } from './support/secrets.js';
+import { postEvent, rowCounts, signedHeaders, taskPayload, useTestServer } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 const HOOK = '/hooks/acme/tickets';
 
 for (const kind of STORES) {
   describe(`intake rejects bad input (${kind})`, () => {
-    let t: TestServer;
     /** Audit entries written at boot (each tenant's policy version created and activated). */
     let bootAudit: number;
     // No worker: these tests look at what intake alone writes.
+    const { server: t } = useTestServer(kind, { worker: false });
     beforeAll(async () => {
-      t = await startTestServer(kind, { worker: false });
       bootAudit = (await rowCounts(t.store)).audit_log ?? 0;
-    });
-    afterAll(async () => {
-      await t.close();
     });
 
     async function expectRejected(

@@ -2,19 +2,14 @@
  * Invariant 2: unique (tenant, integration, dedupe key). Concurrent duplicates of one
  * delivery produce one event and one decision; the rest are answered 200 and counted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postEvent, SECRETS, startTestServer, type TestServer, taskPayload, waitFor } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { SECRETS } from './support/secrets.js';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 for (const kind of STORES) {
   describe(`duplicate deliveries (${kind})`, () => {
-    let t: TestServer;
-    beforeAll(async () => {
-      t = await startTestServer(kind);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const { server: t } = useTestServer(kind);
 
     async function decisionsFor(eventId: string) {
       return t.store.db.selectFrom('decisions').selectAll().where('event_id', '=', eventId).execute();

@@ -3,7 +3,6 @@
  * store: 100 webhook rows, each failing once with 503 and then accepted. Every row reaches
  * the receiver exactly once per attempt the database counted: no attempt is shared.
  */
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptSecret, generateSecret, secretKeyFromEnv } from '../src/crypto/secret-box.js';
@@ -17,7 +16,6 @@ import { type FakeSubscriber, startFakeSubscriber } from './support/fake-subscri
 import { waitFor } from './support/server.js';
 import { freshStoreUrl, STORES } from './support/stores.js';
 
-process.env.SWITCHYARD_SECRET_KEY ??= randomBytes(32).toString('base64');
 const ROWS = 100;
 
 describe.runIf(STORES.includes('postgres'))('outbox workers on one PostgreSQL store', () => {

@@ -5,7 +5,6 @@
  * The events are taken in by a `--role web` server first (which must deliver nothing), so the
  * kill lands during delivery, not intake.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +17,6 @@ import { freshStoreUrl, STORES } from './support/stores.js';
 const TOTAL = 500;
 const KILL_AFTER = 100;
 const ENV = {
-  SWITCHYARD_SECRET_KEY: randomBytes(32).toString('base64'),
   SWITCHYARD_EVENT_LEASE_MS: '1000',
   SWITCHYARD_OUTBOX_LEASE_MS: '1000',
 };

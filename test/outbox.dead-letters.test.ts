@@ -1,33 +1,21 @@
 /** Dead letters in bulk: POST /api/v1/dead-letters/retry by filter, and `switchyard dead-letters` on the store. */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
 import { runCli } from './support/cli.js';
 import { type FakeSubscriber, startFakeSubscriber } from './support/fake-subscriber.js';
-import { apiClient, postEvent, startTestServer, type TestServer, taskPayload, waitFor } from './support/server.js';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
-
-process.env.SWITCHYARD_SECRET_KEY ??= randomBytes(32).toString('base64');
 
 for (const kind of STORES) {
   describe(`dead letters in bulk (${kind})`, () => {
-    let t: TestServer;
-    let key: string;
+    const { server: t, api } = useTestServer(kind, { outboxOptions: { pollMs: 10 } });
     let fake: FakeSubscriber;
     let status = 410;
     beforeAll(async () => {
-      t = await startTestServer(kind, { outboxOptions: { pollMs: 10 } });
-      key = (await createApiKey(t.store, 'acme', 'test')).key;
       fake = await startFakeSubscriber(() => ({ status }));
     });
     afterAll(async () => {
-      await t.close();
       await fake.close();
     });
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
     const deadHooks = async () =>
       (await t.store.db.selectFrom('outbox').select('id').where('status', '=', 'dead').execute()).length;
 

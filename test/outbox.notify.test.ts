@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
 import { type ApiRequest, type FakeApi, startFakeApi } from './support/fake-api.js';
 import { deliverJira, jiraSample, withIssue } from './support/jira.js';
-import { postEvent, SECRETS, startTestServer, type TestServer, taskPayload, waitFor } from './support/server.js';
+import { SECRETS, SOURCE_SECRETS } from './support/secrets.js';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 const TOKENS = {
@@ -21,8 +21,8 @@ const TOKENS = {
   SY_TEST_GITHUB_TOKEN: 'ghp_github-token-never-logged',
 };
 Object.assign(process.env, TOKENS);
-const GH_SECRET = 'gh-webhook-secret-0123456789';
-const JIRA_SECRET = 'jira-webhook-secret-0123456789';
+const GH_SECRET = SOURCE_SECRETS.github;
+const JIRA_SECRET = SOURCE_SECRETS.jira;
 
 const config = (api: string) => `
 tenants:
@@ -70,19 +70,18 @@ function answer(r: ApiRequest) {
 
 for (const kind of STORES) {
   describe(`outbox notify targets (${kind})`, () => {
-    let t: TestServer;
     let api: FakeApi;
     beforeAll(async () => {
       api = await startFakeApi(answer);
-      t = await startTestServer(kind, {
-        configYaml: config(api.base),
-        outboxOptions: { pollMs: 10, retry: { baseMs: 1, capMs: 20 } },
-      });
     });
     afterAll(async () => {
-      await t?.close();
       await api?.close();
     });
+    // Started after the fake API, whose address its config names; closed before it.
+    const { server: t, api: switchyard } = useTestServer(kind, () => ({
+      configYaml: config(api.base),
+      outboxOptions: { pollMs: 10, retry: { baseMs: 1, capMs: 20 } },
+    }));
 
     const rows = (externalId: string) =>
       t.store.db
@@ -234,11 +233,9 @@ for (const kind of STORES) {
       const externalId = await github(n, 'orphan: reassigned later');
       await settled(externalId, 'github');
       const task = (await t.store.listTasks('acme', { externalId, limit: 1 })).items[0]!;
-      const key = (await createApiKey(t.store, 'acme', 'test')).key;
-      const res = await fetch(`${t.base}/api/v1/tasks/${task.id}/reassign`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ assignee: 'alice', reason: 'she knows the login code' }),
+      const res = await switchyard(`/tasks/${task.id}/reassign`, {
+        assignee: 'alice',
+        reason: 'she knows the login code',
       });
       expect(res.status).toBe(200);
       const row = await settled(externalId, 'github');

@@ -6,47 +6,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type FakeSubscriber, startFakeSubscriber } from './support/fake-subscriber.js';
-import {
-  apiClient,
-  postEvent,
-  startTestServer,
-  type TestServer,
-  taskPayload,
-  waitFor,
-  waitUntilSettled,
-} from './support/server.js';
+import { postEvent, taskPayload, useTestServer, waitFor, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
-
-process.env.SWITCHYARD_SECRET_KEY ??= randomBytes(32).toString('base64');
 
 for (const kind of STORES) {
   describe(`outbox webhooks (${kind})`, () => {
-    let t: TestServer;
-    let key: string;
     let offsetMs = 0;
     const fakes: FakeSubscriber[] = [];
-    beforeAll(async () => {
-      t = await startTestServer(kind, {
-        clock: () => new Date(Date.now() + offsetMs),
-        // Fails a receiver five times in a row on purpose: no breaker pausing it (test/outbox.breaker.test.ts).
-        outboxOptions: { pollMs: 10, retry: { baseMs: 1, capMs: 20 }, breaker: false },
-      });
-      key = (await createApiKey(t.store, 'acme', 'test')).key;
+    const { server: t, api } = useTestServer(kind, {
+      clock: () => new Date(Date.now() + offsetMs),
+      // Fails a receiver five times in a row on purpose: no breaker pausing it (test/outbox.breaker.test.ts).
+      outboxOptions: { pollMs: 10, retry: { baseMs: 1, capMs: 20 }, breaker: false },
     });
     afterAll(async () => {
-      await t.close();
       for (const f of fakes) await f.close();
     });
 
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
-    const del = (path: string) =>
-      fetch(`${t.base}/api/v1${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${key}` } });
+    const del = (path: string) => api(path, undefined, { method: 'DELETE' });
 
     async function subscribe(fake: FakeSubscriber, events = ['task.assigned']) {
       const res = await api('/subscriptions', { url: fake.url, events });

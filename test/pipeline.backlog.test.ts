@@ -3,23 +3,16 @@
  * frees one slot and the most urgent queued task (priority, then due time, then arrival) is
  * assigned at once, through decide/commit, with its own decision and audit entry.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
-import {
-  apiClient,
-  postEvent,
-  startTestServer,
-  type TestServer,
-  taskPayload,
-  waitUntilSettled,
-} from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { SECRETS } from './support/secrets.js';
+import { postEvent, taskPayload, useTestServer, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 export const SOLO_CONFIG = `
 tenants:
   - id: acme
     integrations:
-      - { id: tickets, type: generic, secrets: [whsec_dGVzdC1zZWNyZXQtY3VycmVudC0wMDAx] }
+      - { id: tickets, type: generic, secrets: [${SECRETS.current}] }
     members:
       - { id: solo, capacity: 1 }
       - { id: spare, capacity: 5 }
@@ -31,20 +24,7 @@ tenants:
 
 for (const kind of STORES) {
   describe(`backlog (${kind})`, () => {
-    let t: TestServer;
-    let key: string;
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: SOLO_CONFIG });
-      key = (await createApiKey(t.store, 'acme', 'test')).key;
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
+    const { server: t, api } = useTestServer(kind, { configYaml: SOLO_CONFIG });
 
     it('20 queued tasks are assigned one per close, in priority then due-time order, each audited', async () => {
       expect((await postEvent(t.base, '/hooks/acme/tickets', taskPayload({ externalId: 'FIRST' }))).status).toBe(202);

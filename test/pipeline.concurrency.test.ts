@@ -4,14 +4,8 @@
  * round-robin stays level (imbalance ≤ 1) although nodes decide concurrently.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  postEvent,
-  SECRETS,
-  startTestServer,
-  type TestServer,
-  taskPayload,
-  waitUntilSettled,
-} from './support/server.js';
+import { SECRETS } from './support/secrets.js';
+import { postEvent, startTestServer, type TestServer, taskPayload, waitUntilSettled } from './support/server.js';
 import { freshStoreUrl, STORES } from './support/stores.js';
 
 const CONFIG = `

@@ -5,9 +5,9 @@
  * gets exactly one decision.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SqlStore } from '../src/store/sql-store.js';
-import { postEvent, rowCounts, startTestServer, type TestServer, taskPayload, waitFor } from './support/server.js';
+import { postEvent, rowCounts, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 async function breakOutbox(store: SqlStore) {
@@ -32,15 +32,11 @@ async function repairOutbox(store: SqlStore) {
 
 for (const kind of STORES) {
   describe(`one commit (${kind})`, () => {
-    let t: TestServer;
     /** Audit entries written at boot (each tenant's policy version created and activated). */
     let bootAudit: number;
+    const { server: t } = useTestServer(kind);
     beforeAll(async () => {
-      t = await startTestServer(kind);
       bootAudit = (await rowCounts(t.store)).audit_log ?? 0;
-    });
-    afterAll(async () => {
-      await t.close();
     });
 
     it('a failure inside the commit writes nothing, keeps the event owed, and a retry decides it once', async () => {

@@ -2,23 +2,17 @@
  * The event path end to end over HTTP on a real store: invariant 1 (every acked event ends
  * with one decision or a dead letter), capacity, round-robin, merge, dead letters, replay.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decide, type Snapshot, type Task } from '../src/core/index.js';
 import { inputHash } from '../src/crypto/input-hash.js';
-import { postEvent, startTestServer, type TestServer, taskPayload, waitFor } from './support/server.js';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 const HOOK = '/hooks/acme/tickets';
 
 for (const kind of STORES) {
   describe(`pipeline (${kind})`, () => {
-    let t: TestServer;
-    beforeAll(async () => {
-      t = await startTestServer(kind);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const { server: t } = useTestServer(kind);
 
     async function routed(payload: Record<string, unknown>, path = HOOK) {
       const res = await postEvent(t.base, path, payload);

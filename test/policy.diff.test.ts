@@ -4,13 +4,12 @@
  * rendering; and the same diff through GET /api/v1/policies/versions/:a/diff/:b and
  * `switchyard policy diff` against a real server and store (both stores).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RoutingDocument } from '../src/config/tenant.js';
 import { diffRouting, longestIncreasingRun } from '../src/policy/diff.js';
 import { formatDiff } from '../src/policy/diff-format.js';
 import { runCli } from './support/cli.js';
-import { apiClient, startTestServer, type TestServer } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 /** These tests start `switchyard` child processes (a few seconds each when the machine is busy). */
@@ -161,18 +160,11 @@ describe('policy diff (pure)', () => {
 
 for (const kind of STORES) {
   describe(`policy diff over the API and the CLI (${kind})`, () => {
-    let t: TestServer;
-    let key: string;
     let a: string;
     let b: string;
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
+    const { server: t, api } = useTestServer(kind, { worker: false });
 
     beforeAll(async () => {
-      t = await startTestServer(kind, { worker: false });
-      key = (await createApiKey(t.store, 'acme', 'test')).key;
       const create = async (document: RoutingDocument) => {
         const res = await api('/policies/versions', { document, message: 'diff test' });
         expect([200, 201]).toContain(res.status);
@@ -180,9 +172,6 @@ for (const kind of STORES) {
       };
       a = await create(documentA());
       b = await create(documentB());
-    });
-    afterAll(async () => {
-      await t?.close();
     });
 
     it('GET /policies/versions/:a/diff/:b answers the structural diff as JSON', async () => {

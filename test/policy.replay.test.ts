@@ -9,13 +9,14 @@
  * - a decision without a stored task (recorded before migration 0008) is skipped, with the reason.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../src/core/index.js';
 import { INPUT_EDITED, replayVerify } from '../src/policy/replay.js';
 import { SKIP_NO_TASK } from '../src/policy/simulate.js';
 import { runCli } from './support/cli.js';
 import { postMany } from './support/post-many.js';
-import { startTestServer, type TestServer, waitUntilSettled } from './support/server.js';
+import { SECRETS } from './support/secrets.js';
+import { useTestServer, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 /** These tests start `switchyard` child processes (a few seconds each when the machine is busy). */
@@ -27,7 +28,7 @@ tenants:
     integrations:
       - id: tickets
         type: generic
-        secrets: [whsec_dGVzdC1zZWNyZXQtY3VycmVudC0wMDAx]
+        secrets: [${SECRETS.current}]
     members:
       - { id: alice, capacity: 100000, skills: { payments: 4, kafka: 1 } }
       - { id: bob, capacity: 100000, skills: { payments: 2, kafka: 3 } }
@@ -100,20 +101,16 @@ function taskFor(run: string, i: number): Record<string, unknown> {
 
 for (const kind of STORES) {
   describe(`replay --verify (${kind})`, () => {
-    let t: TestServer;
     const run = `R${randomUUID().slice(0, 8)}`;
 
+    const { server: t } = useTestServer(kind, { configYaml: REPLAY_CONFIG });
     beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: REPLAY_CONFIG });
       await postMany(
         t.base,
         Array.from({ length: EVENTS }, (_, i) => taskFor(run, i)),
       );
       await waitUntilSettled(t.store, 120_000);
     }, 240_000);
-    afterAll(async () => {
-      await t?.close();
-    });
 
     it('reproduces every one of 1,000 recorded decisions (function)', async () => {
       const report = await replayVerify(t.store, { tenantId: 'acme', pageSize: 128 });

@@ -15,12 +15,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { createApiKey } from '../src/api/api-keys.js';
 import type { RoutingDocument } from '../src/config/tenant.js';
 import { type SimulationReport, SKIP_NO_TASK } from '../src/policy/simulate.js';
 import { REPO, runCli } from './support/cli.js';
 import { postMany } from './support/post-many.js';
-import { apiClient, rowCounts, startTestServer, type TestServer, waitUntilSettled } from './support/server.js';
+import { SECRETS } from './support/secrets.js';
+import { rowCounts, useTestServer, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 /** These tests start `switchyard` child processes (a few seconds each when the machine is busy). */
@@ -30,7 +30,7 @@ const CONFIG = {
   tenants: [
     {
       id: 'acme',
-      integrations: [{ id: 'tickets', type: 'generic', secrets: ['whsec_dGVzdC1zZWNyZXQtY3VycmVudC0wMDAx'] }],
+      integrations: [{ id: 'tickets', type: 'generic', secrets: [SECRETS.current] }],
       members: ['alice', 'bob', 'carol', 'dave'].map((id) => ({ id, capacity: 100_000 })),
       teams: [
         { id: 'payments', members: ['alice', 'bob'] },
@@ -81,16 +81,11 @@ const EVENTS = 300;
 
 for (const kind of STORES) {
   describe(`simulate (${kind})`, () => {
-    let t: TestServer;
-    let key: string;
     let p1: string;
     let queuesP1: string;
     const run = `S${randomUUID().slice(0, 8)}`;
     const dir = join(REPO, '.tmp', `simulate-${run}`);
-    const api = apiClient(
-      () => t.base,
-      () => key,
-    );
+    const { server: t, api } = useTestServer(kind, { configYaml: stringify(CONFIG) });
     const simulate = async (version: string, body: Record<string, unknown>) => {
       const res = await api(`/policies/versions/${version}/simulate`, body);
       return { status: res.status, body: (await res.json()) as SimulationReport & Record<string, unknown>, res };
@@ -107,8 +102,6 @@ for (const kind of STORES) {
 
     beforeAll(async () => {
       mkdirSync(dir, { recursive: true });
-      t = await startTestServer(kind, { configYaml: stringify(CONFIG) });
-      key = (await createApiKey(t.store, 'acme', 'test')).key;
       await postMany(
         t.base,
         Array.from({ length: EVENTS }, (_, i) => ({
@@ -145,7 +138,6 @@ for (const kind of STORES) {
       expected = { before, p1: new Set(p1Ids), withTask: kept.length };
     }, 180_000);
     afterAll(async () => {
-      await t?.close();
       rmSync(dir, { recursive: true, force: true });
     });
 

@@ -7,7 +7,7 @@
  * `switchyard audit verify` passes.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.js';
 import { runCli } from './support/cli.js';
 import {
@@ -20,7 +20,7 @@ import {
   type VersionBody,
   withCarolRoute,
 } from './support/policy.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 /** The test config with review required for acme. */
@@ -31,7 +31,7 @@ const REVIEWED_CONFIG = TEST_CONFIG_YAML.replace(
 
 for (const kind of STORES) {
   describe(`reviewed policy versions (${kind})`, () => {
-    let t: TestServer;
+    const { server: t } = useTestServer(kind, { configYaml: REVIEWED_CONFIG, keys: [] });
     const keys: Record<'author' | 'reviewer' | 'other', { id: string; call: ReturnType<ReturnType<typeof keyedApi>> }> =
       {} as never;
     let v1: VersionBody;
@@ -39,7 +39,6 @@ for (const kind of STORES) {
 
     beforeAll(async () => {
       expect(REVIEWED_CONFIG).toContain('policyReview');
-      t = await startTestServer(kind, { configYaml: REVIEWED_CONFIG });
       const call = keyedApi(() => t.base);
       for (const [name, scopes] of [
         ['author', []],
@@ -49,9 +48,6 @@ for (const kind of STORES) {
         const k = await createApiKey(t.store, 'acme', name, [...scopes]);
         keys[name] = { id: k.id, call: call(k.key) };
       }
-    });
-    afterAll(async () => {
-      await t.close();
     });
 
     const versionCount = async () =>

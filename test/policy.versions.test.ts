@@ -6,7 +6,7 @@
  * invalid documents are 422 with JSON pointers and write nothing; versions are per tenant.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createApiKey } from '../src/api/api-keys.js';
 import { verifyTenantAudit } from '../src/audit/verify-store.js';
@@ -22,12 +22,12 @@ import {
   type VersionBody,
   withCarolRoute,
 } from './support/policy.js';
-import { rowCounts, startTestServer, type TestServer } from './support/server.js';
+import { rowCounts, useTestServer } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 for (const kind of STORES) {
   describe(`policy versions (${kind})`, () => {
-    let t: TestServer;
+    const { server: t } = useTestServer(kind, { keys: [] });
     let acmeKeyId: string;
     let acme: ReturnType<ReturnType<typeof keyedApi>>;
     let globex: ReturnType<ReturnType<typeof keyedApi>>;
@@ -35,15 +35,11 @@ for (const kind of STORES) {
     let v2: VersionBody;
 
     beforeAll(async () => {
-      t = await startTestServer(kind);
       const call = keyedApi(() => t.base);
       const a = await createApiKey(t.store, 'acme', 'author');
       acmeKeyId = a.id;
       acme = call(a.key);
       globex = call((await createApiKey(t.store, 'globex', 'other')).key);
-    });
-    afterAll(async () => {
-      await t.close();
     });
 
     const policyRows = async () =>

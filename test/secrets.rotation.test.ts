@@ -8,16 +8,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.js';
+import { describe, expect, inject, it } from 'vitest';
 import { REPO, runCli } from './support/cli.js';
-import { postEvent, startTestServer, type TestServer, taskPayload, waitFor } from './support/server.js';
+import { SECRETS, SOURCE_SECRETS } from './support/secrets.js';
+import { postEvent, taskPayload, useTestServer, waitFor } from './support/server.js';
 import { STORES } from './support/stores.js';
 
-process.env.SWITCHYARD_SECRET_KEY = randomBytes(32).toString('base64');
+/** The tenants with an API key. */
+const TENANTS = ['acme', 'globex'] as const;
+type Tenant = (typeof TENANTS)[number];
 
-const CONFIG_SECRET = 'whsec_dGVzdC1zZWNyZXQtY3VycmVudC0wMDAx';
-const GH_SECRET = 'gh-webhook-secret-0123456789';
+const CONFIG_SECRET = SECRETS.current;
+const GH_SECRET = SOURCE_SECRETS.github;
 const CONFIG = `
 tenants:
   - id: acme
@@ -30,7 +32,7 @@ tenants:
       routes: [{ name: all, strategy: direct, assignee: alice }]
   - id: globex
     integrations:
-      - { id: tickets, type: generic, secrets: ["whsec_Z2xvYmV4LXNlY3JldC0wMDAxLXh5eg=="] }
+      - { id: tickets, type: generic, secrets: ["${SECRETS.globex}"] }
     members: [{ id: zoe }]
     policy:
       fallbackQueue: inbox
@@ -39,34 +41,13 @@ tenants:
 
 for (const kind of STORES) {
   describe(`secret rotation (${kind})`, () => {
-    let t: TestServer;
-    const keys = { acme: '', globex: '' };
-    /** Every secret issued, and every API body read, to check none leaks. */
+    const { server: t, json, seen } = useTestServer(kind, { configYaml: CONFIG, worker: false, keys: TENANTS });
+    /** Every secret issued (every API body read is in `seen`), to check none leaks. */
     const issued: string[] = [];
-    const seen: string[] = [];
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG, worker: false });
-      keys.acme = (await createApiKey(t.store, 'acme', 'test')).key;
-      keys.globex = (await createApiKey(t.store, 'globex', 'test')).key;
-    });
-    afterAll(async () => {
-      await t.close();
-    });
 
-    async function call(method: string, path: string, body?: unknown, tenant: keyof typeof keys = 'acme') {
-      const res = await fetch(`${t.base}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${keys[tenant]}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      seen.push(text);
-      return { status: res.status, contentType: res.headers.get('content-type'), body: text ? JSON.parse(text) : null };
-    }
-    const rotate = async (integration: string, body: unknown = {}, tenant: keyof typeof keys = 'acme') => {
+    const call = (method: string, path: string, body?: unknown, tenant: Tenant = 'acme') =>
+      json(path, body, { method, as: tenant });
+    const rotate = async (integration: string, body: unknown = {}, tenant: Tenant = 'acme') => {
       const res = await call('POST', `/integrations/${integration}/secrets/rotate`, body, tenant);
       if (res.status === 201) issued.push(res.body.secret);
       return res;
@@ -97,7 +78,7 @@ for (const kind of STORES) {
       expect(Date.parse(res.body.expiresOthersAt) - Date.parse(res.body.createdAt)).toBe(24 * 3600 * 1000);
       expect(await deliver(res.body.secret)).toBe(202);
       expect(await deliver(CONFIG_SECRET)).toBe(202);
-      expect(await deliver('whsec_bm90LWEtc2VjcmV0LW9mLWFueW9uZQ==')).toBe(401);
+      expect(await deliver(SECRETS.unknown)).toBe(401);
     });
 
     it('the older stored secret is accepted until its expiry, refused after; config secrets are untouched', async () => {

@@ -5,15 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowCounts, startTestServer, type TestServer, waitFor, waitUntilSettled } from './support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SOURCE_SECRETS } from './support/secrets.js';
+import { rowCounts, useTestServer, waitFor, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`./fixtures/alertmanager/${name}.json`, import.meta.url), 'utf8'));
 const FIRING = fixture('firing');
 const RESOLVED = fixture('resolved');
-const TOKEN = 'am-token-current-5f0c1d2e3a4b';
+const TOKEN = SOURCE_SECRETS.alertmanager.current;
 const EXTERNAL_ID = `alert:${createHash('sha256').update(FIRING.groupKey).digest('hex').slice(0, 24)}`;
 
 const CONFIG = `
@@ -24,8 +25,8 @@ tenants:
         type: alertmanager
         secrets:
           - ${TOKEN}
-          - am-token-previous-9a8b7c6d5e4f
-          - { value: am-token-expired-00112233445566, expiresAt: "2020-01-01T00:00:00Z" }
+          - ${SOURCE_SECRETS.alertmanager.previous}
+          - { value: ${SOURCE_SECRETS.alertmanager.expired}, expiresAt: "2020-01-01T00:00:00Z" }
       - id: custom
         type: alertmanager
         secrets: [${TOKEN}]
@@ -45,13 +46,7 @@ tenants:
 
 for (const kind of STORES) {
   describe(`alertmanager source (${kind})`, () => {
-    let t: TestServer;
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG });
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const { server: t } = useTestServer(kind, { configYaml: CONFIG });
 
     const post = (payload: unknown, headers: Record<string, string> = {}, path = '/hooks/acme/alerts') =>
       fetch(`${t.base}${path}`, {
@@ -195,14 +190,14 @@ for (const kind of STORES) {
           /token/,
         );
         await refused(
-          await post(other, { authorization: 'Bearer am-token-expired-00112233445566' }),
+          await post(other, { authorization: `Bearer ${SOURCE_SECRETS.alertmanager.expired}` }),
           401,
           'bad-signature',
         );
       });
 
       it('a rotated-in token is accepted too', async () => {
-        const res = await post(FIRING, { authorization: 'Bearer am-token-previous-9a8b7c6d5e4f' });
+        const res = await post(FIRING, { authorization: `Bearer ${SOURCE_SECRETS.alertmanager.previous}` });
         // The very notification already stored: accepted by the token, answered as its duplicate.
         expect(res.status).toBe(200);
       });

@@ -7,10 +7,11 @@ import { createRequire } from 'node:module';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import type { Integration } from '../src/config/model.js';
-import type { Member, Roster } from '../src/core/index.js';
+import type { Roster } from '../src/core/index.js';
 import { normalizeGithub, priorityFromLabels } from '../src/pipeline/sources/github.js';
 import type { SourceAction } from '../src/pipeline/sources/types.js';
 import { validateTaskShape } from '../src/pipeline/task-shape.js';
+import { member, rosterOf } from './support/roster.js';
 
 interface Definition {
   name: string;
@@ -24,11 +25,9 @@ const definitions = EXAMPLE_SETS.flatMap(
 );
 const examplesOf = (name: string) => definitions.filter((d) => d.name === name).flatMap((d) => d.examples);
 
-const member = (id: string, github?: string): Member =>
-  ({ id, name: id, capacity: 5, handles: github ? { github } : {} }) as unknown as Member;
 /** The examples' logins are Codertocat and octocat; match case-insensitively. */
-const ROSTER: Roster = { members: new Map([['coder', member('coder', 'codertocat')]]), teams: new Map() };
-const NOBODY: Roster = { members: new Map(), teams: new Map() };
+const ROSTER: Roster = rosterOf([member('coder', { capacity: 5, handles: { github: 'codertocat' } })]);
+const NOBODY: Roster = rosterOf([]);
 const integration = (transform?: string): Integration => ({
   id: 'gh',
   type: 'github',
@@ -161,13 +160,10 @@ describe('the built-in mapping', () => {
 
   it('unassigning hands the task to a member still assigned on GitHub, only if the unassigned one holds it', async () => {
     const unassigned = examplesOf('issues').find((e) => e.action === 'unassigned')!;
-    const roster: Roster = {
-      members: new Map([
-        ['coder', member('coder', 'Codertocat')],
-        ['octo', member('octo', 'octocat')],
-      ]),
-      teams: new Map(),
-    };
+    const roster: Roster = rosterOf([
+      member('coder', { capacity: 5, handles: { github: 'Codertocat' } }),
+      member('octo', { capacity: 5, handles: { github: 'octocat' } }),
+    ]);
     const both = {
       ...unassigned,
       issue: { ...(unassigned.issue as object), assignees: [{ login: 'octocat' }] },

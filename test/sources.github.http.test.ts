@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.js';
-import { rowCounts, startTestServer, type TestServer, waitFor, waitUntilSettled } from './support/server.js';
+import { SOURCE_SECRETS } from './support/secrets.js';
+import { rowCounts, useTestServer, waitFor, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
 type Example = Record<string, unknown> & { action?: string };
@@ -19,7 +20,7 @@ const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as
 const example = (name: string, action?: string): Example =>
   structuredClone(examples.find((d) => d.name === name)!.examples.find((e) => e.action === action)!);
 
-const SECRET = 'gh-webhook-secret-0123456789';
+const SECRET = SOURCE_SECRETS.github;
 const HOOK = '/hooks/acme/gh';
 // coder (Codertocat, the examples' author and assignee) takes one task at a time: the
 // backlog shows when a close frees it.
@@ -77,13 +78,7 @@ async function deliver(base: string, event: string, payload: unknown, o: Deliver
 
 for (const kind of STORES) {
   describe(`GitHub source over HTTP (${kind})`, () => {
-    let t: TestServer;
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG });
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const { server: t } = useTestServer(kind, { configYaml: CONFIG });
 
     const post = async (event: string, payload: unknown, o: DeliverOptions = {}) => {
       const res = await deliver(t.base, event, payload, o);

@@ -4,7 +4,7 @@
  * unassignment, unknown accounts, other events) each to a definite action or a reason. Then
  * the samples go through the real intake and pipeline on each store.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
 import type { Tenant } from '../src/config/model.js';
 import { jira, jiraBodyDedupeKey } from '../src/intake/sources/jira.js';
@@ -12,10 +12,11 @@ import { normalizeJira, priorityFromJira } from '../src/pipeline/sources/jira.js
 import type { SourceAction } from '../src/pipeline/sources/types.js';
 import { validateTaskShape } from '../src/pipeline/task-shape.js';
 import { deliverJira, JIRA_SAMPLES, type JiraBody, jiraSample } from './support/jira.js';
-import { startTestServer, type TestServer, waitUntilSettled } from './support/server.js';
+import { SOURCE_SECRETS } from './support/secrets.js';
+import { useTestServer, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
-const SECRET = 'jira-webhook-secret-0123456789';
+const SECRET = SOURCE_SECRETS.jira;
 const ALICE = '5b10a2844c20165700ede21g';
 const BOB = '712020:4f2c8b1e-9d3a-4c57-b1e0-6a2f9c3d7e15';
 const DANA = '557058:0d1f2e3a-4b5c-4d6e-8f70-8192a3b4c5d6';
@@ -248,13 +249,7 @@ describe('Jira config', () => {
 
 for (const kind of STORES) {
   describe(`Jira samples through intake and pipeline (${kind})`, () => {
-    let t: TestServer;
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: JIRA_CONFIG });
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const { server: t } = useTestServer(kind, { configYaml: JIRA_CONFIG });
 
     it('the life of OPS-17 ends each event the way its action says', async () => {
       const outcomes: [string | null, string | null][] = [];

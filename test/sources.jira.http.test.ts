@@ -3,13 +3,14 @@
  * a Secret (test/support/jira.ts; Jira has no official signing library, so node:crypto),
  * become tasks, field refreshes, overrides and cancellations; retries and forgeries change nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deliverJira, type JiraDeliverOptions, type JiraSample, jiraSample, withIssue } from './support/jira.js';
-import { rowCounts, startTestServer, type TestServer, waitUntilSettled } from './support/server.js';
+import { SOURCE_SECRETS } from './support/secrets.js';
+import { rowCounts, useTestServer, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
-const SECRET = 'jira-webhook-secret-0123456789';
-const ROTATED = 'jira-webhook-secret-next-98765';
+const SECRET = SOURCE_SECRETS.jira;
+const ROTATED = SOURCE_SECRETS.jiraRotated;
 const ALICE = '5b10a2844c20165700ede21g';
 const BOB = '712020:4f2c8b1e-9d3a-4c57-b1e0-6a2f9c3d7e15';
 const CONFIG = `
@@ -32,13 +33,7 @@ tenants:
 
 for (const kind of STORES) {
   describe(`Jira source over HTTP (${kind})`, () => {
-    let t: TestServer;
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG });
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const { server: t } = useTestServer(kind, { configYaml: CONFIG });
 
     /** Sample `name` about issue OPS-`n`, delivered and routed. */
     const post = async (name: JiraSample, n: number, o: JiraDeliverOptions = {}) => {

@@ -5,13 +5,14 @@
  * check is pinned to Slack's own published example.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Integration } from '../src/config/model.js';
 import { slack } from '../src/intake/sources/slack.js';
-import { rowCounts, startTestServer, type TestServer, waitUntilSettled } from './support/server.js';
+import { SOURCE_SECRETS } from './support/secrets.js';
+import { rowCounts, useTestServer, waitUntilSettled } from './support/server.js';
 import { STORES } from './support/stores.js';
 
-const SECRET = 'slack-signing-secret-0123456789';
+const SECRET = SOURCE_SECRETS.slack;
 const HOOK = '/hooks/acme/slack';
 const CONFIG = `
 tenants:
@@ -134,13 +135,7 @@ function buttonBody(action: Record<string, unknown>): string {
 
 for (const kind of STORES) {
   describe(`Slack source over HTTP (${kind})`, () => {
-    let t: TestServer;
-    beforeAll(async () => {
-      t = await startTestServer(kind, { configYaml: CONFIG });
-    });
-    afterAll(async () => {
-      await t.close();
-    });
+    const { server: t } = useTestServer(kind, { configYaml: CONFIG });
     const task = async (externalId: string) => (await t.store.listTasks('acme', { externalId, limit: 1 })).items[0];
 
     it('`/assign PROJ-1` answers 200 with the assignee and the explanation; a retry answers the same', async () => {

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigProblem } from '../../src/config/config-error.js';
 import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { decide } from '../../src/core/index.js';
+import { SECRETS } from '../support/secrets.js';
 
-const SECRET = 'whsec_c3dpdGNoeWFyZC1kZW1vLXNlY3JldC0wMDE='; // "switchyard-demo-secret-001", 26 bytes
+const SECRET = SECRETS.demo;
 const b64 = (bytes: number) => Buffer.alloc(bytes, 7).toString('base64');
 /** A `${env:NAME}` reference as written in the YAML. */
 const ref = (name: string) => `\${env:${name}}`;

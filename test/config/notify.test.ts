@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import { parseConfig } from '../../src/config/load.js';
+import { SECRETS } from '../support/secrets.js';
 
 const ref = (name: string) => `\${env:${name}}`;
 const yaml = (notify: string) => `tenants:
   - id: acme
     integrations:
-      - { id: tickets, type: generic, secrets: [whsec_c3dpdGNoeWFyZC1kZW1vLXNlY3JldC0wMDE=] }
+      - { id: tickets, type: generic, secrets: [${SECRETS.demo}] }
     members: [{ id: alice }]
     policy: { fallbackQueue: triage, routes: [] }
     notify:

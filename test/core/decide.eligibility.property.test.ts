@@ -20,6 +20,7 @@ import {
   type Task,
   type Team,
 } from '../../src/core/index.js';
+import { member } from '../support/roster.js';
 
 const NOW = new Date('2026-03-05T12:00:00Z');
 const SKILLS = ['payments', 'kafka', 'postgres'];
@@ -58,16 +59,13 @@ const memberArb = (id: string): fc.Arbitrary<Member> =>
       skills: fc.tuple(level, level, level),
     })
     .map(
-      ({ capacity, incidentCap, skills }): Member => ({
-        id,
-        name: `Member ${id}`,
-        capacity,
-        capacityByType: defined({ incident: incidentCap }),
-        skills: defined(Object.fromEntries(SKILLS.map((s, i) => [s, skills[i]]))),
-        timezone: 'UTC',
-        leave: [],
-        handles: {},
-      }),
+      ({ capacity, incidentCap, skills }): Member =>
+        member(id, {
+          name: `Member ${id}`,
+          capacity,
+          capacityByType: defined({ incident: incidentCap }),
+          skills: defined(Object.fromEntries(SKILLS.map((s, i) => [s, skills[i]]))),
+        }),
     );
 
 /** Absent half of the time (fc.option's default is absent one time in five). */

@@ -4,37 +4,29 @@ import {
   type Condition,
   compilePolicy,
   decide,
-  type Member,
   type Roster,
   type Route,
   type Snapshot,
   type Task,
-  type Team,
 } from '../../src/core/index.js';
+import { member, rosterOf } from '../support/roster.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const VERSION = 'pv_0123456789abcdef';
 
-const ROSTER: Roster = {
-  members: new Map<string, Member>(
-    (
-      [
-        ['alice', 'Alice Moreau', 3],
-        ['bob', 'Bob Okafor', 3],
-        ['carol', 'Carol Chen', 4],
-        ['dave', 'Dave Novak', 2],
-        ['erin', 'Erin Walsh', 5],
-      ] as const
-    ).map(([id, name, capacity]) => [
-      id,
-      { id, name, capacity, capacityByType: {}, skills: {}, timezone: 'UTC', leave: [], handles: {} },
-    ]),
-  ),
-  teams: new Map<string, Team>([
-    ['payments', { id: 'payments', name: 'Payments', members: ['alice', 'bob'], timezone: 'UTC' }],
-    ['platform', { id: 'platform', name: 'Platform', members: ['carol', 'dave'], timezone: 'UTC' }],
-  ]),
-};
+const ROSTER: Roster = rosterOf(
+  [
+    member('alice', { name: 'Alice Moreau', capacity: 3 }),
+    member('bob', { name: 'Bob Okafor', capacity: 3 }),
+    member('carol', { name: 'Carol Chen', capacity: 4 }),
+    member('dave', { name: 'Dave Novak', capacity: 2 }),
+    member('erin', { name: 'Erin Walsh', capacity: 5 }),
+  ],
+  [
+    { id: 'payments', name: 'Payments', members: ['alice', 'bob'], timezone: 'UTC' },
+    { id: 'platform', name: 'Platform', members: ['carol', 'dave'], timezone: 'UTC' },
+  ],
+);
 
 const compiled = (routes: Route[], roster: Roster = ROSTER) =>
   compilePolicy({ version: VERSION, fallbackQueue: 'triage', routes }, roster);

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, decide, type Member, type Roster, type Route, type Snapshot } from '../../src/core/index.js';
+import { compilePolicy, decide, type Roster, type Route, type Snapshot } from '../../src/core/index.js';
+import { member, rosterOf } from '../support/roster.js';
 
 const NOW = new Date('2026-03-05T12:00:00Z');
 const TASK = { externalId: 'T-1', title: 'next' };
@@ -27,21 +28,10 @@ const opArb = (n: number): fc.Arbitrary<Op> =>
     { arbitrary: fc.record({ kind: fc.constant('leave' as const), who: fc.nat({ max: n - 1 }) }), weight: 1 },
   );
 
-const member = (id: string, capacity: number): Member => ({
-  id,
-  name: id,
-  capacity,
-  capacityByType: {},
-  skills: {},
-  timezone: 'UTC',
-  leave: [],
-  handles: {},
-});
-
 /** A route over `pool` with the members' capacities, and an empty snapshot to commit into. */
 function setup(capacities: number[]) {
   const ids = capacities.map((_, i) => `m${i}`);
-  const roster: Roster = { members: new Map(ids.map((id, i) => [id, member(id, capacities[i]!)])), teams: new Map() };
+  const roster: Roster = rosterOf(ids.map((id, i) => member(id, { name: id, capacity: capacities[i]! })));
   const compile = (pool: string[]) => {
     const route: Route = { name: 'rr', strategy: 'round_robin', members: pool };
     return compilePolicy({ version: 'pv', fallbackQueue: 'triage', routes: [route] }, roster);

@@ -5,28 +5,18 @@ import {
   decide,
   decideStep,
   type FunctionAnswer,
-  type Member,
   type Roster,
   type Route,
   type Snapshot,
   type Task,
 } from '../../src/core/index.js';
+import { member, rosterOf } from '../support/roster.js';
 
 const NOW = new Date('2026-03-05T12:00:00Z');
-const member = (id: string, capacity = 3): Member => ({
-  id,
-  name: id.toUpperCase(),
-  capacity,
-  capacityByType: {},
-  skills: {},
-  timezone: 'UTC',
-  leave: [],
-  handles: {},
-});
-const ROSTER: Roster = {
-  members: new Map([member('ana'), member('ben'), member('cy'), member('rm', 1)].map((m) => [m.id, m])),
-  teams: new Map([['support', { id: 'support', name: 'Support', members: ['ana', 'ben', 'cy'], timezone: 'UTC' }]]),
-};
+const ROSTER: Roster = rosterOf(
+  [member('ana'), member('ben'), member('cy'), member('rm', { capacity: 1 })],
+  [{ id: 'support', name: 'Support', members: ['ana', 'ben', 'cy'], timezone: 'UTC' }],
+);
 const TASK: Task = { externalId: 'T-1', title: 'Refund stuck', priority: 2 };
 const SNAP: Snapshot = { load: { ana: 2, ben: 0, cy: 1 }, away: {} };
 const REST: Route = { name: 'rest', strategy: 'least_loaded', teams: ['support'] };

@@ -4,45 +4,30 @@ import {
   type Condition,
   compilePolicy,
   decide,
-  type Member,
   type Roster,
   type Route,
   type Snapshot,
   type Task,
-  type Team,
 } from '../../src/core/index.js';
 import type { LocalClock } from '../../src/core/schedule/index.js';
+import { member, rosterOf } from '../support/roster.js';
 
 const NOW = new Date('2026-03-07T23:00:00Z');
 const VERSION = 'pv_modifiers';
 
-const member = (id: string, capacity: number, extra: Partial<Member> = {}): Member => ({
-  id,
-  name: id.toUpperCase(),
-  capacity,
-  capacityByType: {},
-  skills: {},
-  timezone: 'UTC',
-  leave: [],
-  handles: {},
-  ...extra,
-});
-
-const ROSTER: Roster = {
-  members: new Map(
-    [
-      member('ana', 5, { skills: { payments: 5, postgres: 1 }, capacityByType: { incident: 1 } }),
-      member('ben', 3, { skills: { payments: 2 } }),
-      member('cy', 3, { skills: { postgres: 4 } }),
-      member('dee', 3),
-      member('gus', 1),
-    ].map((m) => [m.id, m]),
-  ),
-  teams: new Map<string, Team>([
-    ['payments', { id: 'payments', name: 'Payments', members: ['ana', 'ben'], timezone: 'Europe/Berlin' }],
-    ['sre', { id: 'sre', name: 'SRE', members: ['cy', 'dee'], timezone: 'America/New_York' }],
-  ]),
-};
+const ROSTER: Roster = rosterOf(
+  [
+    member('ana', { capacity: 5, skills: { payments: 5, postgres: 1 }, capacityByType: { incident: 1 } }),
+    member('ben', { capacity: 3, skills: { payments: 2 } }),
+    member('cy', { capacity: 3, skills: { postgres: 4 } }),
+    member('dee', { capacity: 3 }),
+    member('gus', { capacity: 1 }),
+  ],
+  [
+    { id: 'payments', name: 'Payments', members: ['ana', 'ben'], timezone: 'Europe/Berlin' },
+    { id: 'sre', name: 'SRE', members: ['cy', 'dee'], timezone: 'America/New_York' },
+  ],
+);
 
 const compiled = (routes: Route[]) => compilePolicy({ version: VERSION, fallbackQueue: 'triage', routes }, ROSTER);
 const snap = (over: Partial<Snapshot> = {}): Snapshot => ({ load: {}, away: {}, ...over });

@@ -22,6 +22,7 @@ import {
   type Team,
 } from '../../src/core/index.js';
 import type { Weekday } from '../../src/core/schedule/index.js';
+import { member } from '../support/roster.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const LABELS = ['payments', 'infra', 'ui', 'p1'];
@@ -145,19 +146,7 @@ const world: fc.Arbitrary<World> = fc.integer({ min: 1, max: 8 }).chain((n) => {
     })
     .map(({ capacities, loads, away, teams, routes, turns, clocks, task }): World => {
       const members = new Map<string, Member>(
-        ids.map((id, i) => [
-          id,
-          {
-            id,
-            name: `Member ${id}`,
-            capacity: capacities[i]!,
-            capacityByType: {},
-            skills: {},
-            timezone: 'UTC',
-            leave: [],
-            handles: {},
-          },
-        ]),
+        ids.map((id, i) => [id, member(id, { name: `Member ${id}`, capacity: capacities[i]! })]),
       );
       const teamMap = new Map<string, Team>(
         teams.map((m, i) => [`t${i}`, { id: `t${i}`, name: `T${i}`, members: m, timezone: 'UTC' }]),
@@ -357,12 +346,7 @@ describe('decide() properties', () => {
         fc.array(fc.option(fc.nat({ max: 10 }), { nil: undefined }), { minLength: 11, maxLength: 11 }),
         (n, k, awayCount, viaTeam, startTurns) => {
           const ids = memberIds(k + awayCount);
-          const members = new Map<string, Member>(
-            ids.map((id) => [
-              id,
-              { id, name: id, capacity: 1000, capacityByType: {}, skills: {}, timezone: 'UTC', leave: [], handles: {} },
-            ]),
-          );
+          const members = new Map<string, Member>(ids.map((id) => [id, member(id, { name: id, capacity: 1000 })]));
           // Away members are interleaved into the declared order and must be skipped.
           const pool = ids.slice().sort((a, b) => (Number(a.slice(1)) % 3) - (Number(b.slice(1)) % 3));
           const team: Team = { id: 't', name: 'T', members: pool, timezone: 'UTC' };

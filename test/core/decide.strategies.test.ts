@@ -4,48 +4,34 @@ import { buildMember, buildRoute } from '../../src/config/build-roster.js';
 import {
   compilePolicy,
   decide,
-  type Member,
   type Roster,
   type Route,
   type SkillsSpec,
   type Snapshot,
   type Task,
-  type Team,
 } from '../../src/core/index.js';
+import { member, rosterOf } from '../support/roster.js';
 
 const NOW = new Date('2026-03-05T12:00:00Z');
 const VERSION = 'pv_strategies';
 
-const member = (id: string, capacity: number, skills: Record<string, number> = {}): Member => ({
-  id,
-  name: id.toUpperCase(),
-  capacity,
-  capacityByType: {},
-  skills,
-  timezone: 'UTC',
-  leave: [],
-  handles: {},
-});
-
-const ROSTER: Roster = {
-  members: new Map(
-    [
-      member('ana', 4, { payments: 5, kafka: 3 }),
-      member('ben', 4, { payments: 3, postgres: 4 }),
-      member('cy', 2, { payments: 2, kafka: 5 }),
-      member('dee', 4, { kafka: 4 }),
-      member('eli', 5),
-      member('fay', 5),
-      member('chen', 5),
-      member('gus', 3),
-    ].map((m) => [m.id, m]),
-  ),
-  teams: new Map<string, Team>([
-    ['payments', { id: 'payments', name: 'Payments', members: ['ana', 'ben', 'cy', 'dee'], timezone: 'UTC' }],
-    ['sre', { id: 'sre', name: 'SRE', members: ['eli', 'fay', 'chen'], timezone: 'UTC', escalation: 'gus' }],
-    ['bare', { id: 'bare', name: 'No escalation', members: ['eli'], timezone: 'UTC' }],
-  ]),
-};
+const ROSTER: Roster = rosterOf(
+  [
+    member('ana', { capacity: 4, skills: { payments: 5, kafka: 3 } }),
+    member('ben', { capacity: 4, skills: { payments: 3, postgres: 4 } }),
+    member('cy', { capacity: 2, skills: { payments: 2, kafka: 5 } }),
+    member('dee', { capacity: 4, skills: { kafka: 4 } }),
+    member('eli', { capacity: 5 }),
+    member('fay', { capacity: 5 }),
+    member('chen', { capacity: 5 }),
+    member('gus', { capacity: 3 }),
+  ],
+  [
+    { id: 'payments', name: 'Payments', members: ['ana', 'ben', 'cy', 'dee'], timezone: 'UTC' },
+    { id: 'sre', name: 'SRE', members: ['eli', 'fay', 'chen'], timezone: 'UTC', escalation: 'gus' },
+    { id: 'bare', name: 'No escalation', members: ['eli'], timezone: 'UTC' },
+  ],
+);
 
 const compiled = (routes: Route[], roster: Roster = ROSTER) =>
   compilePolicy({ version: VERSION, fallbackQueue: 'triage', routes }, roster);
@@ -123,10 +109,10 @@ describe('skills', () => {
   });
 
   it('breaks equal scores by declared order', () => {
-    const twins: Roster = {
-      members: new Map([member('p', 4, { payments: 4 }), member('q', 4, { payments: 4 })].map((m) => [m.id, m])),
-      teams: new Map(),
-    };
+    const twins: Roster = rosterOf([
+      member('p', { capacity: 4, skills: { payments: 4 } }),
+      member('q', { capacity: 4, skills: { payments: 4 } }),
+    ]);
     const pq = decide(TASK, snap(), compiled([route({}, ['p', 'q'])], twins), NOW);
     const qp = decide(TASK, snap(), compiled([route({}, ['q', 'p'])], twins), NOW);
     expect(pq.candidates.map((c) => c.score)).toEqual([1.8, 1.8]);
@@ -143,15 +129,10 @@ describe('skills', () => {
   });
 
   it('config defaults: a skills list means level 3 each; weights level 1, preferred 0.5, load 1', () => {
-    const roster: Roster = {
-      members: new Map(
-        [
-          buildMember({ id: 'lst', capacity: 2, skills: ['payments'] }),
-          buildMember({ id: 'map', capacity: 2, skills: { payments: 4 } }),
-        ].map((m) => [m.id, m]),
-      ),
-      teams: new Map(),
-    };
+    const roster: Roster = rosterOf([
+      buildMember({ id: 'lst', capacity: 2, skills: ['payments'] }),
+      buildMember({ id: 'map', capacity: 2, skills: { payments: 4 } }),
+    ]);
     const r = buildRoute({
       name: 'sk',
       strategy: 'skills',

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { RoutingDocument } from '../../src/config/tenant.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
-import { postEvent, TEST_CONFIG_PATH, taskPayload, waitFor, waitUntilSettled } from './server.js';
+import { apiClient, postEvent, TEST_CONFIG_PATH, taskPayload, waitFor, waitUntilSettled } from './server.js';
 
 export const TEST_CONFIG_YAML = readFileSync(TEST_CONFIG_PATH, 'utf8');
 
@@ -28,18 +28,12 @@ export interface ActivationBody {
   rollback: boolean;
 }
 
-/** `call(key)(method, path, body?)` against /api/v1 of the server `base()` names. */
+/** `call(key)(method, path, body?)` against /api/v1 of the server `base()` names (apiClient, method first). */
 export function keyedApi(base: () => string) {
-  return (key: string) =>
-    (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> =>
-      fetch(`${base()}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+  return (key: string) => {
+    const api = apiClient(base, () => key);
+    return (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> => api(path, body, { method });
+  };
 }
 
 export async function json<T>(res: Response, status: number): Promise<T> {

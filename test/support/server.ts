@@ -7,24 +7,18 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll } from 'vitest';
+import { createApiKey } from '../../src/api/api-keys.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/model.js';
 import type { OutboxWorkerOptions } from '../../src/outbox/worker.js';
 import { buildServer, type Server } from '../../src/server.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
+import { SECRETS } from './secrets.js';
 import { freshStoreUrl, type StoreKind } from './stores.js';
 
 export const TEST_CONFIG_PATH = new URL('../fixtures/test-config.yaml', import.meta.url).pathname;
-export const SECRETS = {
-  current: 'whsec_dGVzdC1zZWNyZXQtY3VycmVudC0wMDAx',
-  previous: 'whsec_dGVzdC1zZWNyZXQtcHJldmlvdXMtMDAy',
-  expired: 'whsec_dGVzdC1zZWNyZXQtZXhwaXJlZC0wMDAz',
-  helpdesk: 'whsec_dGVzdC1zZWNyZXQtaGVscGRlc2stMDA0',
-  globex: 'whsec_Z2xvYmV4LXNlY3JldC0wMDAxLXh5eg==',
-  unknown: 'whsec_bm90LWEtc2VjcmV0LW9mLWFueW9uZQ==',
-};
-
 export interface TestServer {
   base: string;
   store: SqlStore;
@@ -34,17 +28,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(
-  kind: StoreKind,
-  options: {
-    worker?: boolean;
-    configYaml?: string;
-    storeUrl?: string;
-    outboxOptions?: OutboxWorkerOptions;
-    clock?: () => Date;
-    policyRefreshMs?: number;
-  } = {},
-): Promise<TestServer> {
+export interface TestServerOptions {
+  worker?: boolean;
+  configYaml?: string;
+  storeUrl?: string;
+  outboxOptions?: OutboxWorkerOptions;
+  clock?: () => Date;
+  policyRefreshMs?: number;
+}
+
+export async function startTestServer(kind: StoreKind, options: TestServerOptions = {}): Promise<TestServer> {
   const storeUrl = options.storeUrl ?? (await freshStoreUrl(kind));
   const store = await openStore(storeUrl);
   const config = parseConfig(options.configYaml ?? readFileSync(TEST_CONFIG_PATH, 'utf8'), 'test-config.yaml');
@@ -157,15 +150,92 @@ export function waitUntilSettled(store: SqlStore, timeoutMs = 20_000): Promise<t
   );
 }
 
-/** GET (no body) or POST (JSON body) to /api/v1 with a bearer key; both read lazily (set in beforeAll). */
+export interface ApiCallOptions {
+  /** Default: GET without a body, POST with one. */
+  method?: string;
+  /** Another key than the client's. */
+  key?: string;
+}
+
+/**
+ * The one /api/v1 client: `api(path, body?, { method?, key? })` with a bearer key, the JSON body
+ * sent as such. `base` and `key` are read at each call (they are set in beforeAll).
+ */
 export function apiClient(base: () => string, key: () => string) {
-  return (path: string, body?: unknown) =>
+  return (path: string, body?: unknown, o: ApiCallOptions = {}) =>
     fetch(`${base()}/api/v1${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
+      method: o.method ?? (body === undefined ? 'GET' : 'POST'),
       headers: {
-        authorization: `Bearer ${key()}`,
+        authorization: `Bearer ${o.key ?? key()}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
+}
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** A response's status, content type and JSON body (null when empty); `seen` collects every body read. */
+export async function jsonOf(res: Response, seen?: string[]) {
+  const text = await res.text();
+  seen?.push(text);
+  return { status: res.status, contentType: res.headers.get('content-type'), body: text ? JSON.parse(text) : null };
+}
+export type JsonAnswer = Awaited<ReturnType<typeof jsonOf>>;
+
+export interface UseTestServerOptions<T extends string> extends TestServerOptions {
+  /** Tenants that get an API key (named "test") once the server is up; default `['acme']`. */
+  keys?: readonly T[];
+}
+
+export interface TestServerHandle<T extends string> {
+  /** The running server: its fields are filled in by beforeAll (read them in hooks and tests). */
+  readonly server: TestServer;
+  /** An API key per tenant of `keys`, filled in by beforeAll. */
+  readonly keys: Record<T, string>;
+  /** The first tenant's key. */
+  readonly key: string;
+  /** apiClient on this server with `key`. */
+  readonly api: ApiClient;
+  /** Like `api`, answering jsonOf(response); `as` names the tenant whose key to use (default the first). */
+  readonly json: (path: string, body?: unknown, o?: { method?: string; as?: T }) => Promise<JsonAnswer>;
+  /** Every response body `json` read, e.g. to check that no secret ever left the server. */
+  readonly seen: string[];
+}
+
+/**
+ * In a describe block: a test server over a fresh `kind` store, started in beforeAll (after the
+ * beforeAll hooks registered before this call, so options may be a function of what they made)
+ * and closed in afterAll.
+ */
+export function useTestServer<T extends string = 'acme'>(
+  kind: StoreKind,
+  options: UseTestServerOptions<T> | (() => UseTestServerOptions<T>) = {},
+): TestServerHandle<T> {
+  const server = {} as TestServer;
+  const keys = {} as Record<T, string>;
+  let first = '' as T;
+  const handle: TestServerHandle<T> = {
+    server,
+    keys,
+    get key() {
+      return keys[first];
+    },
+    api: apiClient(
+      () => server.base,
+      () => handle.key,
+    ),
+    json: async (path, body, o = {}) =>
+      jsonOf(await handle.api(path, body, { method: o.method, key: keys[o.as ?? first] }), handle.seen),
+    seen: [],
+  };
+  beforeAll(async () => {
+    const { keys: tenants = ['acme' as T], ...start } = typeof options === 'function' ? options() : options;
+    Object.assign(server, await startTestServer(kind, start));
+    first = tenants[0] as T;
+    for (const tenant of tenants) keys[tenant] = (await createApiKey(server.store, tenant, 'test')).key;
+  });
+  afterAll(async () => {
+    await server.close?.();
+  });
+  return handle;
 }

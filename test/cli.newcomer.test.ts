@@ -102,7 +102,7 @@ describe('exit codes: a usage error is 2 and one line', () => {
     const missing = join(REPO, '.tmp/no-such-dir/nope.db');
     const out = await runCli(['simulate', '--config', DEMO, '--from', `sqlite:${missing}`]);
     expect(out.code).toBe(2);
-    expect(out.stderr).toBe(`switchyard: no database at ${missing} (sqlite:${missing})\n`);
+    expect(out.stderr).toBe(`switchyard: no database at ${missing} (check --db; "switchyard migrate" creates one)\n`);
     expect(out.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(missing)).toBe(false);
   });

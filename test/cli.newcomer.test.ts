@@ -7,11 +7,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.js';
-import { openStore } from '../src/store/open-store.js';
-import type { SqlStore } from '../src/store/sql-store.js';
-import { type ChildServer, killChildServers, REPO, runCli, startChildServer, stopChildServer } from './support/cli.js';
+import { REPO, runCli, useChildServer } from './support/cli.js';
 import { waitUntilSettled } from './support/server.js';
 import { freshStoreUrl } from './support/stores.js';
 
@@ -32,20 +30,7 @@ async function runWithEnv(env: Record<string, string>, args: string[]) {
 }
 
 describe('the CLI a newcomer meets', () => {
-  let server: ChildServer;
-  let dbUrl: string;
-  let store: SqlStore;
-
-  beforeAll(async () => {
-    dbUrl = await freshStoreUrl('sqlite');
-    server = await startChildServer(dbUrl, DEMO);
-    store = await openStore(dbUrl);
-  });
-  afterAll(async () => {
-    await stopChildServer(server);
-    await store.close();
-    killChildServers();
-  });
+  const h = useChildServer(DEMO);
 
   it('--version prints the version of package.json', async () => {
     const out = await runCli(['--version']);
@@ -54,7 +39,7 @@ describe('the CLI a newcomer meets', () => {
   });
 
   it('send posts to the PORT the server serves when no --url is given', async () => {
-    const port = new URL(server.base).port;
+    const port = new URL(h.server.base).port;
     const help = await runWithEnv({ PORT: port }, ['send', '--help']);
     expect(help.stdout).toContain(`http://127.0.0.1:${port}`);
     const files = ['checkout-outage', 'api-latency', 'enterprise-question'].map((e) => `examples/events/${e}.json`);
@@ -62,36 +47,36 @@ describe('the CLI a newcomer meets', () => {
     expect(sent.stderr).toBe('');
     expect(sent.code).toBe(0);
     expect(sent.stdout.match(/→ 202 /g)).toHaveLength(3);
-    await waitUntilSettled(store);
+    await waitUntilSettled(h.store);
   });
 
   it('tasks shows every task’s status, and filters by status, assignee, source key and count', async () => {
-    const [platform] = (await store.listTasks('acme', { externalId: 'SUP-1043', limit: 1 })).items;
-    const { key } = await createApiKey(store, 'acme', 'newcomer');
-    const closed = await fetch(`${server.base}/api/v1/tasks/${platform?.id}/close`, {
+    const [platform] = (await h.store.listTasks('acme', { externalId: 'SUP-1043', limit: 1 })).items;
+    const { key } = await createApiKey(h.store, 'acme', 'newcomer');
+    const closed = await fetch(`${h.server.base}/api/v1/tasks/${platform?.id}/close`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ reason: 'fixed' }),
     });
     expect(closed.status).toBe(200);
 
-    const all = await runCli(['tasks', '--db', dbUrl]);
+    const all = await runCli(['tasks', '--db', h.dbUrl]);
     expect(all.code).toBe(0);
     expect(all.stdout).toMatch(/SUP-1042 {2}→ alice {2}\[payments-urgent\] {2}assigned {2}/);
     expect(all.stdout).toMatch(/SUP-1043 {2}→ carol {2}\[platform\] {2}closed {2}/);
     expect(all.stdout).toMatch(/SUP-1044 {2}→ erin {2}\[enterprise\] {2}assigned {2}/);
 
-    const onlyClosed = await runCli(['tasks', '--db', dbUrl, '--status', 'closed']);
+    const onlyClosed = await runCli(['tasks', '--db', h.dbUrl, '--status', 'closed']);
     expect(onlyClosed.stdout.match(/^acme {2}SUP-\d+/gm)).toEqual(['acme  SUP-1043']);
-    const erin = await runCli(['tasks', '--db', dbUrl, '--assignee', 'erin', '--json']);
+    const erin = await runCli(['tasks', '--db', h.dbUrl, '--assignee', 'erin', '--json']);
     expect((JSON.parse(erin.stdout) as { externalId: string }[]).map((t) => t.externalId)).toEqual(['SUP-1044']);
-    const byKey = await runCli(['tasks', '--db', dbUrl, '--external-id', 'SUP-1042']);
+    const byKey = await runCli(['tasks', '--db', h.dbUrl, '--external-id', 'SUP-1042']);
     expect(byKey.stdout.match(/^acme {2}SUP-\d+/gm)).toEqual(['acme  SUP-1042']);
-    const newest = await runCli(['tasks', '--db', dbUrl, '--limit', '1', '--json']);
+    const newest = await runCli(['tasks', '--db', h.dbUrl, '--limit', '1', '--json']);
     expect(JSON.parse(newest.stdout)).toHaveLength(1);
-    const none = await runCli(['tasks', '--db', dbUrl, '--assignee', 'nobody']);
+    const none = await runCli(['tasks', '--db', h.dbUrl, '--assignee', 'nobody']);
     expect(none.stdout).toBe('No tasks match.\n');
-    const bad = await runCli(['tasks', '--db', dbUrl, '--status', 'done']);
+    const bad = await runCli(['tasks', '--db', h.dbUrl, '--status', 'done']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/argument 'done' is invalid/);
   });

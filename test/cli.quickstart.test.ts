@@ -3,12 +3,9 @@
  * sample events, `switchyard tasks` shows who got each and why, an API key finds a task by
  * its source key. Uses the real CLI in child processes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../src/store/open-store.js';
-import type { SqlStore } from '../src/store/sql-store.js';
-import { type ChildServer, killChildServers, REPO, runCli, startChildServer, stopChildServer } from './support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { REPO, runCli, useChildServer } from './support/cli.js';
 import { waitUntilSettled } from './support/server.js';
-import { freshStoreUrl } from './support/stores.js';
 
 const DEMO = `${REPO}/examples/demo.yaml`;
 const EVENTS = [
@@ -21,31 +18,18 @@ const EVENTS = [
 ].map((e) => `examples/events/${e}.json`);
 
 describe('README quickstart on the demo config', () => {
-  let server: ChildServer;
-  let dbUrl: string;
-  let store: SqlStore;
-
-  beforeAll(async () => {
-    dbUrl = await freshStoreUrl('sqlite');
-    server = await startChildServer(dbUrl, DEMO);
-    store = await openStore(dbUrl);
-  });
-  afterAll(async () => {
-    await stopChildServer(server);
-    await store.close();
-    killChildServers();
-  });
+  const h = useChildServer(DEMO);
 
   it('send signs and posts every sample event', async () => {
-    const sent = await runCli(['send', ...EVENTS, '--config', DEMO, '--url', server.base]);
+    const sent = await runCli(['send', ...EVENTS, '--config', DEMO, '--url', h.server.base]);
     expect(sent.stderr).toBe('');
     expect(sent.code).toBe(0);
     expect(sent.stdout.match(/→ 202 /g)).toHaveLength(EVENTS.length);
-    await waitUntilSettled(store);
+    await waitUntilSettled(h.store);
   });
 
   it('tasks shows who got each task and why', async () => {
-    const out = await runCli(['tasks', '--db', dbUrl]);
+    const out = await runCli(['tasks', '--db', h.dbUrl]);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/SUP-1042 {2}→ alice {2}\[payments-urgent\]/);
     expect(out.stdout).toMatch(/SUP-1043 {2}→ carol {2}\[platform\]/);
@@ -56,17 +40,17 @@ describe('README quickstart on the demo config', () => {
   });
 
   it('the event that is not a task is in the dead letters with its reason', async () => {
-    const letters = await store.listDeadLetters('acme', 10);
+    const letters = await h.store.listDeadLetters('acme', 10);
     expect(letters.items).toHaveLength(1);
     expect(letters.items[0]?.reason).toMatch(/externalId/);
   });
 
   it('keys create prints a key that finds a task by its source key over the API', async () => {
-    const created = await runCli(['keys', 'create', '--tenant', 'acme', '--name', 'quickstart', '--db', dbUrl]);
+    const created = await runCli(['keys', 'create', '--tenant', 'acme', '--name', 'quickstart', '--db', h.dbUrl]);
     expect(created.code).toBe(0);
     const key = created.stdout.trim();
     expect(key).toMatch(/^sy_/);
-    const res = await fetch(`${server.base}/api/v1/tasks?externalId=SUP-1042`, {
+    const res = await fetch(`${h.server.base}/api/v1/tasks?externalId=SUP-1042`, {
       headers: { authorization: `Bearer ${key}` },
     });
     const body = (await res.json()) as { items: { assignee: string; decision: { explanation: string } }[] };
@@ -75,7 +59,7 @@ describe('README quickstart on the demo config', () => {
   });
 
   it('audit verify confirms the chain the demo wrote', async () => {
-    const out = await runCli(['audit', 'verify', '--db', dbUrl]);
+    const out = await runCli(['audit', 'verify', '--db', h.dbUrl]);
     // 6 decisions and dead letters, after the policy version the server recorded and activated at boot.
     expect(out.stdout).toMatch(/ok\s+acme: 8 entries, chain intact/);
     expect(out.code).toBe(0);

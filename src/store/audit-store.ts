@@ -1,4 +1,5 @@
 /** The per-tenant hash-chained audit log (src/audit verifies and exports it). */
+import type { ChainedEntry } from '../crypto/hash-chain.js';
 
 export interface AuditDraft {
   kind: string;
@@ -7,13 +8,8 @@ export interface AuditDraft {
   data: unknown;
 }
 
-export interface AuditRow {
-  seq: number;
-  id: string;
-  at: string;
-  kind: string;
-  subject: string;
-  data: string;
+/** A stored entry: what its hash covers (src/crypto/hash-chain.ts), and the hashes. */
+export interface AuditRow extends Omit<ChainedEntry, 'tenantId'> {
   prevHash: string;
   hash: string;
 }

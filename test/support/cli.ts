@@ -1,5 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { openStore } from '../../src/store/open-store.js';
+import type { SqlStore } from '../../src/store/sql-store.js';
+import { freshStoreUrl } from './stores.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -103,4 +107,30 @@ export async function stopChildServer(s: ChildServer): Promise<void> {
 
 export function killChildServers(): void {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+}
+
+export interface ChildServerHandle {
+  server: ChildServer;
+  dbUrl: string;
+  /** The same database, opened in the test process for assertions. */
+  store: SqlStore;
+}
+
+/**
+ * `switchyard serve` of `configPath` in a child on a fresh SQLite store, started in beforeAll
+ * and stopped in afterAll (the CLI test files' shared prelude). Fields are set once beforeAll ran.
+ */
+export function useChildServer(configPath: string): ChildServerHandle {
+  const handle = {} as ChildServerHandle;
+  beforeAll(async () => {
+    handle.dbUrl = await freshStoreUrl('sqlite');
+    handle.server = await startChildServer(handle.dbUrl, configPath);
+    handle.store = await openStore(handle.dbUrl);
+  });
+  afterAll(async () => {
+    await stopChildServer(handle.server);
+    await handle.store?.close();
+    killChildServers();
+  });
+  return handle;
 }

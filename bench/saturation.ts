@@ -117,6 +117,7 @@ export async function runSaturation(
     const warm = await closedLoopTimed(pool, path, signedRequests(target.key, `${prefix}w`, WARMUP_EVENTS));
     const warmPosted = performance.now();
     await waitSettled(reader, SETTLE_BOUND_MS);
+    const warmSeconds = round((performance.now() - warmStart) / 1000, 2);
     log(
       `saturation ${storeName}: warm-up ${warm.accepted} accepted in ${round(warm.windowMs / 1000, 2)} s, ` +
         `routed ${round((performance.now() - warmPosted) / 1000, 2)} s after the last 202`,
@@ -177,7 +178,7 @@ export async function runSaturation(
     return {
       store: storeName,
       loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
-      warmup: { sent: warm.sent, accepted: warm.accepted, seconds: round((performance.now() - warmStart) / 1000, 2) },
+      warmup: { sent: warm.sent, accepted: warm.accepted, seconds: warmSeconds },
       saturation,
       atRate,
       ...(probe ? { probe } : {}),

@@ -39,9 +39,66 @@ function shape(sql: string): string {
     .slice(0, 160);
 }
 
-const shapes = new Map<string, string>();
+/**
+ * Transactions, by what they did (their first write names them): how long each held its
+ * connection from BEGIN to COMMIT (wall time, the JavaScript between statements included —
+ * on SQLite everything else waits that long), and how much of it was the statements.
+ */
+interface Txn {
+  startedAt: number;
+  kind: string | null;
+  statements: number;
+  sqlMs: number;
+}
+interface TxnStat {
+  count: number;
+  heldMs: number;
+  sqlMs: number;
+  statements: number;
+  maxHeldMs: number;
+  held: number[];
+}
+const open = new Map<object, Txn>();
+const transactions = new Map<string, TxnStat>();
 
-function record(sql: string, ms: number): void {
+function kindOf(sql: string): string | null {
+  if (sql.startsWith('insert into "events"')) return 'intake insert';
+  if (sql.startsWith('update "events" set "status" = ?, "task_id"') || sql.startsWith('savepoint'))
+    return 'pipeline batch';
+  if (sql.startsWith('update "outbox" set "status"')) return 'outbox completions';
+  if (sql.startsWith('insert into "audit_heads"')) return null; // the pipeline locks the audit heads first
+  if (/^(insert|update|delete)/.test(sql)) return `other: ${sql.slice(0, 40)}`;
+  return null;
+}
+
+function track(conn: object, key: string, startedAt: number, ms: number): void {
+  if (key === 'begin' || key === 'begin immediate') {
+    open.set(conn, { startedAt, kind: null, statements: 0, sqlMs: ms });
+    return;
+  }
+  const t = open.get(conn);
+  if (!t) return;
+  t.statements++;
+  t.sqlMs += ms;
+  t.kind ??= kindOf(key);
+  if (key !== 'commit' && key !== 'rollback') return;
+  open.delete(conn);
+  const kind = t.kind ?? 'read only';
+  const heldMs = startedAt + ms - t.startedAt;
+  const s = transactions.get(kind) ?? { count: 0, heldMs: 0, sqlMs: 0, statements: 0, maxHeldMs: 0, held: [] };
+  s.count++;
+  s.heldMs += heldMs;
+  s.sqlMs += t.sqlMs;
+  s.statements += t.statements;
+  s.maxHeldMs = Math.max(s.maxHeldMs, heldMs);
+  s.held.push(heldMs);
+  transactions.set(kind, s);
+}
+
+const shapes = new Map<string, string>();
+const SQLITE_CONNECTION = {};
+
+function record(sql: string, ms: number, conn: object, startedAt: number): void {
   let key = shapes.get(sql);
   if (key === undefined) {
     key = shape(sql);
@@ -52,6 +109,7 @@ function record(sql: string, ms: number): void {
     s.count++;
     s.ms += ms;
   } else stats.set(key, { count: 1, ms });
+  track(conn, key, startedAt, ms);
 }
 
 function patchSqlite(): void {
@@ -72,7 +130,7 @@ function patchSqlite(): void {
       try {
         return original.apply(this, args);
       } finally {
-        record(this.source, performance.now() - t);
+        record(this.source, performance.now() - t, SQLITE_CONNECTION, t);
       }
     };
   }
@@ -93,9 +151,10 @@ function patchPg(): void {
     const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
     if (on && text && result instanceof Promise) {
       const t = performance.now();
+      const conn = this as object;
       result.then(
-        () => record(text, performance.now() - t),
-        () => record(text, performance.now() - t),
+        () => record(text, performance.now() - t, conn, t),
+        () => record(text, performance.now() - t, conn, t),
       );
     }
     return result;
@@ -116,6 +175,8 @@ if (out) {
     void (async () => {
       if (!started) {
         stats.clear();
+        transactions.clear();
+        open.clear();
         if (session) {
           session.connect();
           await session.post('Profiler.enable');
@@ -145,6 +206,21 @@ if (out) {
           cpuUserMs: Math.round(cpu.user / 1000),
           cpuSystemMs: Math.round(cpu.system / 1000),
           eventLoopUtilization: Math.round(elu.utilization * 1000) / 1000,
+          transactions: [...transactions].map(([kind, t]) => {
+            const held = t.held.sort((a, b) => a - b);
+            const at = (q: number) =>
+              Math.round((held[Math.min(held.length - 1, Math.ceil(q * held.length) - 1)] ?? 0) * 100) / 100;
+            return {
+              kind,
+              count: t.count,
+              statementsEach: Math.round((t.statements / t.count) * 10) / 10,
+              heldMsTotal: Math.round(t.heldMs),
+              sqlMsTotal: Math.round(t.sqlMs),
+              heldMsP50: at(0.5),
+              heldMsP99: at(0.99),
+              heldMsMax: Math.round(t.maxHeldMs * 100) / 100,
+            };
+          }),
           statements,
         }),
       );

@@ -55,6 +55,8 @@ export interface SaturationResult {
     postWindowSeconds: number;
     acceptedPerSecond: number;
     decided: number;
+    /** False when the pipeline had not routed everything within the bound (routed/s is then 0). */
+    settled: boolean;
     routedSeconds: number;
     routedPerSecond: number;
     /** Decisions timestamped before the last 202: the pipeline's rate while intake ran beside it. */
@@ -155,6 +157,7 @@ export async function runSaturation(
       postWindowSeconds: round(sat.windowMs / 1000, 3),
       acceptedPerSecond: round(sat.accepted / Math.max(sat.windowMs / 1000, 0.001)),
       decided: decisions.length,
+      settled,
       routedSeconds: round(routedSeconds, 3),
       routedPerSecond: round(routedPerSecond),
       decidedDuringPosts: duringPosts,

@@ -5,16 +5,17 @@
  * 2. saturation: N distinct signed events (BENCH_SATURATION_EVENTS, default 20,000), each a new
  *    task that gets assigned, sent as fast as 64 keep-alive connections allow (closed loop, 64
  *    in flight). accepted/s = 202s over the POST window (first POST → last 202); routed/s =
- *    decisions over first POST → last decision; then how long the pipeline took after the
- *    last 202 to route the backlog intake had left it;
+ *    decisions over first POST → the last decision committed (the store polled every 20 ms
+ *    until no event is open); also how far the pipeline kept up while intake ran;
  * 3. fixed rate: 80 % of the measured routed/s for 10 s (open loop, a send slot every
- *    1/rate s whatever the answers), POST → decision p50/p99.
+ *    1/rate s whatever the answers): POST → decision committed, as the bench sees it by
+ *    polling the store every 5 ms (CommitWatcher), p50/p99; beside it POST → the decision's own
+ *    timestamp (decisions.created_at, taken before decide()) and the server's own histogram
+ *    (intake → committed, /metrics). The bench and the child share the machine's clock.
  *
- * Decision times are the decisions' own timestamps (decisions.created_at: taken just before
- * decide(), committed in the same transaction), read from the store after each phase; the
- * bench and the child share the machine's clock. The server's own histogram (intake handler →
- * decision committed, /metrics) is read around phase 3 as a cross-check of commit latency.
- * Every phase is bounded in count and time; everything runs on 127.0.0.1.
+ * Every phase is bounded in count and time; everything runs on 127.0.0.1. With a probe
+ * (bench/child-probe.ts) the child is signalled (SIGUSR2) at the first POST of phase 2 and
+ * when it has routed everything, and its measurements of that window join the result.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

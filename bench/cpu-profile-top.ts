@@ -1,6 +1,8 @@
 /**
- * Summarise a V8 .cpuprofile (from BENCH_CPU_PROF): the top frames by self time, and by
- * inclusive time for frames from src/. Diagnostic only: `tsx bench/cpu-profile-top.ts FILE [N]`.
+ * Summarise a V8 .cpuprofile (from BENCH_CPU_PROF): the top frames by self time, self time
+ * grouped by module (a package under node_modules, a folder of src/, Node's internals, V8's
+ * own entries such as the garbage collector), and inclusive time for frames from src/.
+ * Diagnostic only: `tsx bench/cpu-profile-top.ts FILE [N]`.
  */
 import { readFileSync } from 'node:fs';
 
@@ -32,7 +34,24 @@ const label = (n: Node) => {
   return `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : ''}`.trim();
 };
 
+/** node_modules/<package> (scoped too), src/<folder>, node:<module>, or V8's own entries. */
+const moduleOf = (n: Node) => {
+  const { functionName, url } = n.callFrame;
+  if (!url) return functionName.startsWith('(') ? functionName : `(native) ${functionName || 'anonymous'}`;
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return `node_modules/${pkg[1]}`;
+  const own = /\/(src|bench|test)\/(?:([^/]+)\/)?/.exec(url);
+  if (own) return own[2] && !own[2].includes('.') ? `${own[1]}/${own[2]}` : `${own[1]}/`;
+  if (url.startsWith('node:'))
+    return `node:${url.slice(5).split('/')[0] === 'internal' ? url.slice(5).split('/')[1] : url.slice(5)}`;
+  return url;
+};
+
 const self = new Map<string, number>();
+const byModule = new Map<string, number>();
+/** Each sample charged to the nearest frame of our own code up the stack (library and native time included). */
+const byOwnFile = new Map<string, number>();
+const ownFile = (n: Node) => /\/(src\/.*)$/.exec(n.callFrame.url)?.[1];
 const inclusive = new Map<string, number>();
 let total = 0;
 profile.samples.forEach((id, i) => {
@@ -41,6 +60,15 @@ profile.samples.forEach((id, i) => {
   const node = byId.get(id);
   if (!node) return;
   self.set(label(node), (self.get(label(node)) ?? 0) + dt);
+  byModule.set(moduleOf(node), (byModule.get(moduleOf(node)) ?? 0) + dt);
+  let owner: string | undefined;
+  for (let cur: number | undefined = id; cur !== undefined && !owner; cur = parent.get(cur)) {
+    const n = byId.get(cur);
+    if (!n) break;
+    owner = ownFile(n);
+  }
+  owner ??= moduleOf(node).startsWith('(') ? moduleOf(node) : `(no src/ frame) ${moduleOf(node)}`;
+  byOwnFile.set(owner, (byOwnFile.get(owner) ?? 0) + dt);
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const n = byId.get(cur);
@@ -62,6 +90,14 @@ process.stdout.write(`total ${(total / 1000).toFixed(0)} ms sampled\n`);
 print(
   'self time',
   [...self].sort((a, b) => b[1] - a[1]),
+);
+print(
+  'self time by module',
+  [...byModule].sort((a, b) => b[1] - a[1]),
+);
+print(
+  'charged to the nearest src/ file up the stack (its library and native calls included)',
+  [...byOwnFile].sort((a, b) => b[1] - a[1]),
 );
 print(
   'inclusive, src/ frames',

@@ -25,7 +25,7 @@ export const SQLITE_PRAGMAS = ['busy_timeout = 5000', 'journal_mode = WAL', 'syn
 export function openSqliteDatabase(path: string): Sqlite.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Sqlite(path);
-  for (const p of SQLITE_PRAGMAS) db.pragma(p);
+  for (const p of SQLITE_PRAGMAS) pragmaWhenUnlocked(db, p);
   return db;
 }
 
@@ -95,4 +95,21 @@ export function createSqliteDialect(path: string): StoreDialect {
       /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test((e as { code: string }).code),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Switching a fresh file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once
+ * (no busy handler) when another process opening the same new file holds it: seen as
+ * `database is locked` with four processes migrating one fresh file. Try again, bounded.
+ */
+function pragmaWhenUnlocked(db: Sqlite.Database, pragma: string, attempts = 100): void {
+  for (let i = 1; ; i++) {
+    try {
+      db.pragma(pragma);
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || i >= attempts) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.floor(Math.random() * 20));
+    }
+  }
 }

@@ -16,7 +16,7 @@ export const E2E_COUNT = 5_000;
 const SEND_BOUND_MS = 20_000;
 const SETTLE_BOUND_MS = 60_000;
 
-interface Percentiles {
+export interface Percentiles {
   p50: number;
   p99: number;
   max: number;
@@ -180,7 +180,8 @@ export async function runE2e(
 }
 
 /** Nearest-rank percentiles, in whole milliseconds. */
-function percentiles(values: number[]): Percentiles {
+/** Nearest-rank percentiles, in whole milliseconds (the e2e and saturation runs share it). */
+export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) =>
     sorted.length === 0

@@ -24,6 +24,7 @@ import { sql } from 'kysely';
 import { request } from 'undici';
 import { openStore } from '../src/store/open-store.js';
 import type { SqlStore } from '../src/store/sql-store.js';
+import { type Percentiles, percentiles } from './e2e.js';
 import { CONNECTIONS, IN_FLIGHT, keepAlivePool } from './load.js';
 import type { Child } from './proc.js';
 import { headersOf, type SignedRequest, signedRequests } from './signed-events.js';
@@ -36,13 +37,6 @@ const RATE_SECONDS = 10;
 const SEND_BOUND_MS = 180_000;
 const SETTLE_BOUND_MS = 180_000;
 const PROBE_BOUND_MS = 30_000;
-
-interface Percentiles {
-  p50: number;
-  p99: number;
-  max: number;
-  count: number;
-}
 
 export interface SaturationResult {
   store: string;
@@ -462,14 +456,4 @@ function machineTicks(): [number, number] | null {
 function busyShare(a: [number, number] | null, b: [number, number] | null): number | null {
   if (!a || !b || b[1] === a[1]) return null;
   return round((b[0] - a[0]) / (b[1] - a[1]), 3);
-}
-
-/** Nearest-rank percentiles, in whole milliseconds. */
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted.length === 0
-      ? 0
-      : Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number);
-  return { p50: at(0.5), p99: at(0.99), max: Math.round(sorted.at(-1) ?? 0), count: sorted.length };
 }

@@ -51,9 +51,13 @@ for (const kind of STORES) {
       const store = await openStore(dbUrl);
       let victim: ChildServer | null = null;
       let killedAt = 0;
+      let victimExited: Promise<unknown> | null = null;
       const fake = await receiver((n) => {
         if (victim && killedAt === 0 && n >= KILL_AFTER) {
           killedAt = n;
+          // Listen before killing: a killed child has signalCode set, not exitCode, and an
+          // 'exit' listener added after the event never fires (this hung the test 1 in 3).
+          victimExited = new Promise((r) => victim?.child.once('exit', r));
           victim.child.kill('SIGKILL');
         }
       });
@@ -84,7 +88,7 @@ for (const kind of STORES) {
 
         victim = await startChildServer(dbUrl, TEST_CONFIG_PATH, ENV);
         await waitFor(async () => killedAt > 0, 30_000, 'the kill');
-        await new Promise((r) => victim?.child.exitCode !== null || victim?.child.once('exit', r));
+        await victimExited;
         const atKill = fake.ids.length;
         const second = await startChildServer(dbUrl, TEST_CONFIG_PATH, ENV);
         try {

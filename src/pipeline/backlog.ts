@@ -36,16 +36,23 @@ export async function drainBacklog(deps: PipelineDeps, tenant: Tenant): Promise<
   const now = deps.clock();
   const ahead = await callAhead(deps, tenant, listed, now);
   const again: TaskRow[] = [];
-  await deps.store.batch([tenant.id], async (w) => {
-    for (const queued of await w.listBacklog(tenant.id, DRAIN_LIMIT)) {
-      const r = await redecide(deps, w, tenant, queued, now, ahead, true);
-      if (r === 'stale') again.push(queued);
-      else result[r === 'assigned' ? 'assigned' : 'stillQueued']++;
-    }
-  });
+  await deps.store.batch(
+    [tenant.id],
+    async (w) => {
+      for (const queued of await w.listBacklog(tenant.id, DRAIN_LIMIT)) {
+        const r = await redecide(deps, w, tenant, queued, now, ahead, true);
+        if (r === 'stale') again.push(queued);
+        else result[r === 'assigned' ? 'assigned' : 'stillQueued']++;
+      }
+    },
+    { what: 'backlog drain', detail: `tenant ${tenant.id}, ${listed.length} queued` },
+  );
   for (const queued of again) {
     const asked = await callAhead(deps, tenant, [queued], now, ahead?.versions);
-    const r = await deps.store.batch([tenant.id], (w) => redecide(deps, w, tenant, queued, now, asked, false));
+    const r = await deps.store.batch([tenant.id], (w) => redecide(deps, w, tenant, queued, now, asked, false), {
+      what: 'backlog drain',
+      detail: `tenant ${tenant.id}, one task asked again`,
+    });
     result[r === 'assigned' ? 'assigned' : 'stillQueued']++;
   }
   if (result.assigned > 0) deps.log.info({ tenant: tenant.id, ...result }, 'backlog drained');

@@ -111,6 +111,10 @@ async function commitBatch(deps: PipelineDeps, prepared: Prepared[], mayDefer: b
         for (const p of prepared) results.push(await settle(deps, w, p, mayDefer));
         return results;
       },
+      {
+        what: 'pipeline batch',
+        detail: `${prepared.length} event${prepared.length === 1 ? '' : 's'}, tenant ${[...new Set(prepared.map((p) => p.event.tenantId))].join(', ')}`,
+      },
     );
   } catch (e) {
     // The commit itself failed: nothing of the batch was written. Hand every event back.

@@ -35,6 +35,7 @@ export interface TestServerOptions {
   outboxOptions?: OutboxWorkerOptions;
   clock?: () => Date;
   policyRefreshMs?: number;
+  txWatchdogMs?: number;
 }
 
 export async function startTestServer(kind: StoreKind, options: TestServerOptions = {}): Promise<TestServer> {
@@ -50,6 +51,7 @@ export async function startTestServer(kind: StoreKind, options: TestServerOption
     outboxOptions: { pollMs: 20, ...options.outboxOptions },
     clock: options.clock,
     policyRefreshMs: options.policyRefreshMs,
+    txWatchdogMs: options.txWatchdogMs,
   });
   const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
   return {

@@ -63,7 +63,9 @@ type Prepared =
       ahead?: Ahead;
     }
   /** The pipeline gave up on the event: it goes to the dead letters with the error's message. */
-  | { event: ClaimedEvent; now: Date; dead: PermanentError };
+  | { event: ClaimedEvent; now: Date; dead: PermanentError }
+  /** Preparing failed unexpectedly (a store read, say): nothing is written, the event is handed back. */
+  | { event: ClaimedEvent; now: Date; failed: unknown };
 
 type Decidable = Extract<Prepared, { action: SourceAction }>;
 
@@ -90,11 +92,15 @@ type Outcome =
 export async function processBatch(deps: PipelineDeps, events: ClaimedEvent[]): Promise<void> {
   if (events.length === 0) return;
   const pinned = new Map<string, Promise<ResolvedFunctions>>();
-  const prepared = await Promise.all(events.map((e) => prepare(deps, e, pinned)));
+  const failed = (event: ClaimedEvent) => (error: unknown) => ({ event, now: deps.clock(), failed: error });
+  const prepared = await Promise.all(events.map((e) => prepare(deps, e, pinned).catch(failed(e))));
   const outcomes: Outcome[] = [];
   for (const o of await commitBatch(deps, prepared, true)) {
     if (o.kind !== 'deferred') outcomes.push(o);
-    else outcomes.push(...(await commitBatch(deps, [await callAheadAgain(deps, o.prepared)], false)));
+    else {
+      const again = await callAheadAgain(deps, o.prepared).catch(failed(o.event));
+      outcomes.push(...(await commitBatch(deps, [again], false)));
+    }
   }
   for (const o of outcomes) await report(deps, o);
   for (const tenantId of new Set(outcomes.filter((o) => o.kind === 'freed').map((o) => o.event.tenantId))) {
@@ -103,6 +109,8 @@ export async function processBatch(deps: PipelineDeps, events: ClaimedEvent[]): 
 }
 
 async function commitBatch(deps: PipelineDeps, prepared: Prepared[], mayDefer: boolean): Promise<Outcome[]> {
+  if (prepared.every((p) => 'failed' in p))
+    return prepared.map((p) => ({ kind: 'failed', event: p.event, error: p.failed }));
   try {
     return await deps.store.batch(
       prepared.map((p) => p.event.tenantId),
@@ -187,6 +195,7 @@ async function callAheadAgain(deps: PipelineDeps, p: Decidable): Promise<Decidab
 
 async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared, mayDefer: boolean): Promise<Outcome> {
   const { event } = p;
+  if ('failed' in p) return { kind: 'failed', event, error: p.failed };
   try {
     if ('dead' in p) {
       await w.deadLetterEvent(event, p.dead.message, p.now.toISOString());

@@ -39,7 +39,11 @@ export interface ServerOptions {
   clock?: () => Date;
   /** How often every node re-reads the active policy versions besides before each batch (default 5000 ms). */
   policyRefreshMs?: number;
+  /** The watchdog: a store transaction open longer than this is logged and counted (default 5000 ms). */
+  txWatchdogMs?: number;
 }
+
+export const DEFAULT_TX_WATCHDOG_MS = 5_000;
 
 export interface Server {
   app: FastifyInstance;
@@ -57,6 +61,20 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config, store, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const metrics = new Metrics();
+  const storeLog = logger.child({ component: 'store' });
+  const txWatchdogMs = options.txWatchdogMs ?? DEFAULT_TX_WATCHDOG_MS;
+  store.watchSlowTransactions({
+    limitMs: txWatchdogMs,
+    onSlow: (t) => {
+      metrics.slowTransactions.inc({ what: t.what });
+      storeLog.warn(
+        { what: t.what, detail: t.detail, openMs: t.openMs, limitMs: txWatchdogMs },
+        `a store transaction (${t.what}${t.detail ? `, ${t.detail}` : ''}) has been open for ${t.openMs} ms`,
+      );
+    },
+    onSlowEnded: (t) =>
+      storeLog.warn({ what: t.what, detail: t.detail, openMs: t.openMs }, 'slow store transaction ended'),
+  });
   // One registry (immutable versions, cached) and one sandbox per process, shared by API and pipeline.
   const functionRegistry = new FunctionRegistry(store, { clock });
   const functionHost = createFunctionHost(functionRegistry);

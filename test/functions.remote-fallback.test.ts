@@ -104,9 +104,11 @@ for (const kind of STORES) {
       );
     }
 
-    it('answers in time and signed: its scores decide', async () => {
+    it('answers in time and signed: its scores decide, called once for the one event', async () => {
+      const before = verified.length;
       const d = await decide('ok');
       expect(d).toMatchObject({ outcome: 'assigned', assignee: 'bob' });
+      expect(verified.length - before).toBe(1);
       expect(JSON.parse(d.detail).functions[0]).toMatchObject({ outcome: 'ok', runtime: 'remote' });
     });
 

@@ -26,6 +26,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     http: o.role === 'worker' ? 'operations' : 'all',
     workerOptions: { leaseMs: leaseFromEnv('SWITCHYARD_EVENT_LEASE_MS') },
     outboxOptions: { leaseMs: leaseFromEnv('SWITCHYARD_OUTBOX_LEASE_MS') },
+    txWatchdogMs: msFromEnv('SWITCHYARD_TX_WATCHDOG_MS', 1),
   });
   const address = await server.app.listen({ port: Number(o.port), host: o.host });
   // One line that says what this process serves: the config file, the store and the address (port).
@@ -53,9 +54,14 @@ export async function serve(o: ServeOptions): Promise<void> {
  * SWITCHYARD_OUTBOX_LEASE_MS: the same for outbox rows (default: the attempt timeout + 30 s).
  */
 function leaseFromEnv(name: string): number | undefined {
+  return msFromEnv(name, 100);
+}
+
+/** SWITCHYARD_TX_WATCHDOG_MS and the leases: an integer number of milliseconds, at least `min`. */
+function msFromEnv(name: string, min: number): number | undefined {
   const raw = process.env[name];
   if (raw === undefined) return undefined;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 100) usage(`${name} must be an integer ≥ 100, got "${raw}"`);
+  if (!Number.isInteger(ms) || ms < min) usage(`${name} must be an integer ≥ ${min}, got "${raw}"`);
   return ms;
 }

@@ -14,6 +14,7 @@ import {
   type FunctionAnswer,
   type FunctionRequest,
   formatRef,
+  functionRefsOf,
   type Roster,
   type Snapshot,
   type Task,
@@ -25,11 +26,19 @@ import { validateOutput } from './validate-output.js';
 
 /** The error of a remote call that replay or simulation would have needed but did not make. */
 export const REMOTE_NOT_CALLED = 'remote functions are not called offline';
+/** The error of a call a decision inside a transaction needed but had no answer for: its input moved since the call ahead. */
+export const NOT_CALLED_IN_TRANSACTION =
+  'its input changed after it was called ahead, and no function is called while a transaction is open';
+
+/** Versions by `name@version`, looked up before a transaction (undefined: no such version). */
+export type ResolvedFunctions = ReadonlyMap<string, FunctionVersion | undefined>;
 
 export interface FunctionDecision {
   decision: Decision;
   /** In the order they were asked for; empty when the policy pins no function. */
   calls: FunctionCallRecord[];
+  /** `inTransaction` only: a call was needed whose input moved since the call ahead (its route took the fallback). */
+  stale?: true;
 }
 
 export interface DecideWithFunctionsOptions {
@@ -44,6 +53,31 @@ export interface DecideWithFunctionsOptions {
   offline?: boolean;
   /** Run sandboxed functions again even when a call can be reused (replay checks they still answer the same). */
   rerunSandboxed?: boolean;
+  /** Look versions up here only, never through the host (resolvePinned, before a transaction). */
+  versions?: ResolvedFunctions;
+  /**
+   * Inside a transaction: nothing is called, remote or sandboxed. A call that is not among
+   * `known` ends as an error (NOT_CALLED_IN_TRANSACTION), its route takes its fallback, and
+   * the result is marked `stale` so the caller may prepare the decision again instead.
+   */
+  inTransaction?: boolean;
+}
+
+/**
+ * Every version a policy pins, looked up once (the registry caches versions, and misses for
+ * a short while), so that a decision inside a transaction never reads the store for one.
+ */
+export async function resolvePinned(
+  host: FunctionHost,
+  tenantId: string,
+  compiled: CompiledPolicy,
+): Promise<ResolvedFunctions> {
+  const versions = new Map<string, FunctionVersion | undefined>();
+  for (const { ref } of functionRefsOf(compiled.policy.routes)) {
+    const key = formatRef(ref);
+    if (!versions.has(key)) versions.set(key, await host.lookup(tenantId, ref));
+  }
+  return versions;
 }
 
 export async function decideWithFunctions(
@@ -55,12 +89,15 @@ export async function decideWithFunctions(
 ): Promise<FunctionDecision> {
   const answers = new Map<string, FunctionAnswer>();
   const calls: FunctionCallRecord[] = [];
+  let stale = false;
   // Each round answers one step, and a policy has at most three steps per route.
   const maxRounds = compiled.routes.length * 3 + 1;
   for (let round = 0; round < maxRounds; round++) {
     const step = decideStep(task, snapshot, compiled, now, answers);
-    if ('decision' in step) return { decision: step.decision, calls: withFallbacks(calls, step.decision) };
+    if ('decision' in step)
+      return { decision: step.decision, calls: withFallbacks(calls, step.decision), ...(stale ? { stale } : {}) };
     const record = await callFor(step.need, task, snapshot, compiled.roster, now, options);
+    if (record.error === NOT_CALLED_IN_TRANSACTION) stale = true;
     calls.push(record);
     answers.set(
       step.need.step,
@@ -80,7 +117,9 @@ async function callFor(
   now: Date,
   options: DecideWithFunctionsOptions,
 ): Promise<FunctionCallRecord> {
-  const fn = await options.host.lookup(options.tenantId, need.ref);
+  const fn = options.versions
+    ? options.versions.get(formatRef(need.ref))
+    : await options.host.lookup(options.tenantId, need.ref);
   if (!fn) return missing(need);
   if (fn.kind !== need.kind) {
     return {
@@ -102,6 +141,9 @@ async function callFor(
   );
   // Same version, same input: the same answer (sandboxed code is deterministic; remote answers are recorded).
   if (known && !(options.rerunSandboxed && fn.runtime !== 'remote')) return stripFallback(known);
+  if (options.inTransaction) {
+    return { ...identity(need, fn), outcome: 'error', durationMs: 0, inputHash, error: NOT_CALLED_IN_TRANSACTION };
+  }
   if (options.offline && fn.runtime === 'remote') {
     return {
       ...identity(need, fn),

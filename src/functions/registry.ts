@@ -3,8 +3,10 @@
  * `name@version` through a cache, and each remote function's signing secret.
  *
  * Versions never change once written, so a looked-up version is cached for as long as it stays
- * among the most recently used (bounded LRU). Secrets can be replaced, so they are cached for a
- * short time only.
+ * among the most recently used (bounded LRU). A version that does not exist (a policy pinning
+ * one not uploaded yet) is remembered as missing for a short time, so the pipeline does not
+ * ask the store again for every event; an upload through this registry ends that at once.
+ * Secrets can be replaced, so they are cached for a short time only.
  */
 import { decryptSecret, encryptSecret, generateSecret, secretKeyFromEnv, signingKeyOf } from '../crypto/secret-box.js';
 import type { FunctionStore } from '../store/function-store.js';
@@ -25,6 +27,8 @@ export interface FunctionRegistryOptions {
   cacheSize?: number;
   /** How long a decrypted secret is kept (default 30 s). */
   secretTtlMs?: number;
+  /** How long a version found missing is not looked up again (default 5 s; an upload here clears it). */
+  missingTtlMs?: number;
   /** Epoch ms for the secret cache (default Date.now). */
   now?: () => number;
   /** The key secrets are encrypted under (default: SWITCHYARD_SECRET_KEY, read when needed). */
@@ -42,10 +46,13 @@ export class FunctionRegistry {
   private readonly clock: () => Date;
   private readonly cacheSize: number;
   private readonly secretTtlMs: number;
+  private readonly missingTtlMs: number;
   private readonly secretKey: () => Buffer;
   private readonly now: () => number;
   /** Insertion order is recency: a hit is deleted and set again. */
   private readonly versions = new Map<string, FunctionVersion>();
+  /** Versions found missing, until when (epoch ms); bounded like the versions. */
+  private readonly missing = new Map<string, number>();
   private readonly secrets = new Map<string, { key: Buffer | undefined; until: number }>();
 
   constructor(
@@ -55,6 +62,7 @@ export class FunctionRegistry {
     this.clock = options.clock ?? (() => new Date());
     this.cacheSize = options.cacheSize ?? 1000;
     this.secretTtlMs = options.secretTtlMs ?? 30_000;
+    this.missingTtlMs = options.missingTtlMs ?? 5_000;
     this.secretKey = options.secretKey ?? (() => secretKeyFromEnv());
     this.now = options.now ?? Date.now;
   }
@@ -93,8 +101,15 @@ export class FunctionRegistry {
       this.versions.set(key, hit);
       return hit;
     }
+    const missingUntil = this.missing.get(key);
+    if (missingUntil !== undefined && missingUntil > this.now()) return undefined;
     const fn = await this.store.getFunctionVersion(tenantId, ref.name, ref.version);
     if (fn) this.remember(fn);
+    else {
+      this.missing.delete(key);
+      this.missing.set(key, this.now() + this.missingTtlMs);
+      if (this.missing.size > this.cacheSize) this.missing.delete(this.missing.keys().next().value as string);
+    }
     return fn;
   }
 
@@ -122,6 +137,7 @@ export class FunctionRegistry {
 
   private remember(fn: FunctionVersion): void {
     const key = cacheKey(fn.tenantId, fn.name, fn.version);
+    this.missing.delete(key);
     this.versions.delete(key);
     this.versions.set(key, fn);
     while (this.versions.size > this.cacheSize) {

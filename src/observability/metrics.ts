@@ -88,6 +88,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly slowTransactions = new Counter({
+    name: 'switchyard_store_slow_transactions_total',
+    help: 'Store transactions still open after the watchdog limit (SWITCHYARD_TX_WATCHDOG_MS), by what they were doing',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -7,7 +7,7 @@ import type { Tenant } from '../config/model.js';
 import { type Decision, decide, type Snapshot, type Task } from '../core/index.js';
 import { scheduleState } from '../core/schedule-state.js';
 import { inputHash } from '../crypto/input-hash.js';
-import { decideWithFunctions } from '../functions/decide-with-functions.js';
+import { decideWithFunctions, type ResolvedFunctions } from '../functions/decide-with-functions.js';
 import type { FunctionHost } from '../functions/function-host.js';
 import type { FunctionCallRecord } from '../functions/types.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -15,7 +15,22 @@ import { newId } from '../store/ids.js';
 import type { DecisionCommit, PipelineWrites } from '../store/pipeline-store.js';
 import { sideEffectsOf } from './side-effects.js';
 
-export type DecisionRecord = Omit<DecisionCommit, 'event'>;
+export type DecisionRecord = Omit<DecisionCommit, 'event'> & {
+  /** A function answer was needed that was not made ahead (its input moved): the decision took the fallback. */
+  stale?: true;
+};
+
+/**
+ * How a decision reaches the policy's custom functions. Ahead of a transaction: through the
+ * host (versions from `versions` when given). Inside one (`inTransaction`): only `known`
+ * answers and `versions`, never a call and never a store read (process-event.ts).
+ */
+export interface DecisionFunctions {
+  host: FunctionHost;
+  known?: readonly FunctionCallRecord[];
+  versions?: ResolvedFunctions;
+  inTransaction?: boolean;
+}
 
 export async function makeDecision(
   w: PipelineWrites,
@@ -29,8 +44,8 @@ export async function makeDecision(
     metrics: Metrics;
     /** The integration id the task came from: decides whether Jira or GitHub is told. */
     integration?: string;
-    /** Runs the policy's custom functions; `known` = calls made ahead of the transaction. */
-    functions?: { host: FunctionHost; known?: readonly FunctionCallRecord[] };
+    /** The policy's custom functions; inside a transaction, the answers made ahead of it. */
+    functions?: DecisionFunctions;
     /** The integration's transform function call that made the Task, listed first among the calls. */
     transformCalls?: readonly FunctionCallRecord[];
   },
@@ -80,6 +95,7 @@ export async function makeDecision(
       },
     },
     now: now.toISOString(),
+    ...(decided.stale ? { stale: decided.stale } : {}),
   };
 }
 
@@ -89,14 +105,16 @@ export async function decideFor(
   task: Task,
   snapshot: Snapshot,
   now: Date,
-  functions: { host: FunctionHost; known?: readonly FunctionCallRecord[] } | undefined,
-): Promise<{ decision: Decision; calls: FunctionCallRecord[] }> {
+  functions: DecisionFunctions | undefined,
+): Promise<{ decision: Decision; calls: FunctionCallRecord[]; stale?: true }> {
   if (!tenant.compiled.hasFunctions) return { decision: decide(task, snapshot, tenant.compiled, now), calls: [] };
   if (!functions) throw new Error(`tenant ${tenant.id} pins custom functions but no function host is configured`);
   return decideWithFunctions(task, snapshot, tenant.compiled, now, {
     tenantId: tenant.id,
     host: functions.host,
     ...(functions.known ? { known: functions.known } : {}),
+    ...(functions.versions ? { versions: functions.versions } : {}),
+    ...(functions.inTransaction ? { inTransaction: true } : {}),
   });
 }
 

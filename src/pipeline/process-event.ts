@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig, Tenant } from '../config/model.js';
 import type { Decision, Task } from '../core/index.js';
+import { type ResolvedFunctions, resolvePinned } from '../functions/decide-with-functions.js';
 import type { FunctionHost } from '../functions/function-host.js';
 import { functionTransform } from '../functions/transform-function.js';
 import type { FunctionCallRecord } from '../functions/types.js';
@@ -45,10 +46,28 @@ export interface PipelineDeps {
   random?: () => number;
 }
 
+/** The answers a decision inside the transaction may reuse: made ahead, outside it, on the event's `now`. */
+interface Ahead {
+  versions: ResolvedFunctions;
+  calls: FunctionCallRecord[];
+}
+
 type Prepared =
-  | { event: ClaimedEvent; tenant: Tenant; action: SourceAction; calls?: FunctionCallRecord[] }
+  | {
+      event: ClaimedEvent;
+      tenant: Tenant;
+      action: SourceAction;
+      /** One clock reading per event: the call ahead and the decision inside the transaction share it. */
+      now: Date;
+      transformCalls: FunctionCallRecord[];
+      ahead?: Ahead;
+    }
   /** The pipeline gave up on the event: it goes to the dead letters with the error's message. */
-  | { event: ClaimedEvent; dead: PermanentError };
+  | { event: ClaimedEvent; now: Date; dead: PermanentError }
+  /** Preparing failed unexpectedly (a store read, say): nothing is written, the event is handed back. */
+  | { event: ClaimedEvent; now: Date; failed: unknown };
+
+type Decidable = Extract<Prepared, { action: SourceAction }>;
 
 type Outcome =
   | { kind: 'decided'; event: ClaimedEvent; decision: Decision }
@@ -57,24 +76,31 @@ type Outcome =
   | { kind: 'freed'; event: ClaimedEvent }
   | { kind: 'ignored'; event: ClaimedEvent; reason: string }
   | { kind: 'dead'; event: ClaimedEvent; reason: string }
-  | { kind: 'failed'; event: ClaimedEvent; error: unknown };
+  | { kind: 'failed'; event: ClaimedEvent; error: unknown }
+  /** A function's input moved between the call ahead and the commit: nothing written, prepared again. */
+  | { kind: 'deferred'; event: ClaimedEvent; prepared: Decidable };
 
+/**
+ * Two phases. Prepare, outside any transaction: normalize, look up the pinned function versions
+ * and call the functions on a snapshot read outside it. Commit, in ONE transaction for the
+ * batch: decide again on the fresh snapshot with the same `now`, reusing those answers; nothing
+ * is called and nothing is read but through the transaction's handle. An event whose function
+ * input moved meanwhile (another event of the batch changed a candidate's load) is prepared
+ * again after the batch and committed alone; if it moved once more, its route takes the
+ * function's declared fallback (docs/functions.md).
+ */
 export async function processBatch(deps: PipelineDeps, events: ClaimedEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const prepared = await Promise.all(events.map((e) => prepare(deps, e)));
-  let outcomes: Outcome[];
-  try {
-    outcomes = await deps.store.batch(
-      events.map((e) => e.tenantId),
-      async (w) => {
-        const results: Outcome[] = [];
-        for (const p of prepared) results.push(await settle(deps, w, p));
-        return results;
-      },
-    );
-  } catch (e) {
-    // The commit itself failed: nothing of the batch was written. Hand every event back.
-    outcomes = events.map((event) => ({ kind: 'failed', event, error: e }));
+  const pinned = new Map<string, Promise<ResolvedFunctions>>();
+  const failed = (event: ClaimedEvent) => (error: unknown) => ({ event, now: deps.clock(), failed: error });
+  const prepared = await Promise.all(events.map((e) => prepare(deps, e, pinned).catch(failed(e))));
+  const outcomes: Outcome[] = [];
+  for (const o of await commitBatch(deps, prepared, true)) {
+    if (o.kind !== 'deferred') outcomes.push(o);
+    else {
+      const again = await callAheadAgain(deps, o.prepared).catch(failed(o.event));
+      outcomes.push(...(await commitBatch(deps, [again], false)));
+    }
   }
   for (const o of outcomes) await report(deps, o);
   for (const tenantId of new Set(outcomes.filter((o) => o.kind === 'freed').map((o) => o.event.tenantId))) {
@@ -82,9 +108,36 @@ export async function processBatch(deps: PipelineDeps, events: ClaimedEvent[]): 
   }
 }
 
-/** Normalize outside the transaction: transforms are async JavaScript, not store work. */
-async function prepare(deps: PipelineDeps, event: ClaimedEvent): Promise<Prepared> {
-  const giveUp = (reason: string): Prepared => ({ event, dead: new PermanentError(reason) });
+async function commitBatch(deps: PipelineDeps, prepared: Prepared[], mayDefer: boolean): Promise<Outcome[]> {
+  if (prepared.every((p) => 'failed' in p))
+    return prepared.map((p) => ({ kind: 'failed', event: p.event, error: p.failed }));
+  try {
+    return await deps.store.batch(
+      prepared.map((p) => p.event.tenantId),
+      async (w) => {
+        const results: Outcome[] = [];
+        for (const p of prepared) results.push(await settle(deps, w, p, mayDefer));
+        return results;
+      },
+      {
+        what: 'pipeline batch',
+        detail: `${prepared.length} event${prepared.length === 1 ? '' : 's'}, tenant ${[...new Set(prepared.map((p) => p.event.tenantId))].join(', ')}`,
+      },
+    );
+  } catch (e) {
+    // The commit itself failed: nothing of the batch was written. Hand every event back.
+    return prepared.map(({ event }) => ({ kind: 'failed', event, error: e }));
+  }
+}
+
+/** Normalize and call the functions outside the transaction: transforms and functions are not store work. */
+async function prepare(
+  deps: PipelineDeps,
+  event: ClaimedEvent,
+  pinned: Map<string, Promise<ResolvedFunctions>>,
+): Promise<Prepared> {
+  const now = deps.clock();
+  const giveUp = (reason: string): Prepared => ({ event, now, dead: new PermanentError(reason) });
   if (event.attempts > MAX_ATTEMPTS) return giveUp(`gave up after ${MAX_ATTEMPTS} failed attempts`);
   const tenant = deps.config.tenants.get(event.tenantId);
   const integration = tenant?.integrations.get(event.integration);
@@ -95,7 +148,7 @@ async function prepare(deps: PipelineDeps, event: ClaimedEvent): Promise<Prepare
   let source = integration;
   if (integration.transformFunction) {
     if (!deps.functions) return giveUp('transform functions need a function host; none is configured');
-    const transform = functionTransform(deps.functions, tenant.id, integration.transformFunction, deps.clock(), (c) =>
+    const transform = functionTransform(deps.functions, tenant.id, integration.transformFunction, now, (c) =>
       transformCalls.push(c),
     );
     source = { ...integration, transform };
@@ -107,37 +160,48 @@ async function prepare(deps: PipelineDeps, event: ClaimedEvent): Promise<Prepare
     roster: tenant.roster,
   });
   if (!normalized.ok) return giveUp(normalized.reason);
-  const ahead = await callFunctionsAhead(deps, tenant, normalized.action);
-  const calls = [...transformCalls, ...(ahead.calls ?? [])];
-  return { event, tenant, action: normalized.action, ...(calls.length ? { calls } : {}) };
+  const p: Decidable = { event, tenant, action: normalized.action, now, transformCalls };
+  if (!deps.functions || !tenant.compiled.hasFunctions || !(await mayRoute(deps, p))) return p;
+  let versions = pinned.get(tenant.id);
+  if (!versions) {
+    versions = resolvePinned(deps.functions, tenant.id, tenant.compiled);
+    pinned.set(tenant.id, versions);
+  }
+  return callAhead(deps, p, await versions);
 }
 
-/**
- * Custom functions run before the batch transaction, on a snapshot read outside it, so a slow
- * remote function never holds the store's write lock. Inside the transaction the decision is
- * made again on the fresh snapshot and reuses each call whose input is unchanged; only a call
- * whose input moved (say, a candidate's load changed meanwhile) runs again there.
- */
-async function callFunctionsAhead(
-  deps: PipelineDeps,
-  tenant: Tenant,
-  action: SourceAction,
-): Promise<{ calls?: FunctionCallRecord[] }> {
-  if (action.kind !== 'upsert' || !tenant.compiled.hasFunctions || !deps.functions) return {};
-  const now = deps.clock();
-  const snapshot = await snapshotFor(deps.store, tenant, action.task, now);
-  const { calls } = await decideFor(tenant, action.task, snapshot, now, { host: deps.functions });
-  return { calls };
+/** Whether the event may lead to a decision (worth calling its functions for): a new task, or a reopen of one not closed. */
+async function mayRoute(deps: PipelineDeps, p: Decidable): Promise<boolean> {
+  if (p.action.kind !== 'upsert' && p.action.kind !== 'reopen') return false;
+  const existing = await deps.store.findTaskByExternalId(p.event.tenantId, p.action.task.externalId);
+  if (p.action.kind === 'upsert') return !existing;
+  return !existing || !['closed', 'cancelled'].includes(existing.status);
 }
 
-async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared): Promise<Outcome> {
+/** The decision made on a snapshot read outside the transaction, for its function calls only. */
+async function callAhead(deps: PipelineDeps, p: Decidable, versions: ResolvedFunctions): Promise<Decidable> {
+  const functions = deps.functions;
+  if (!functions || (p.action.kind !== 'upsert' && p.action.kind !== 'reopen')) return p;
+  const snapshot = await snapshotFor(deps.store, p.tenant, p.action.task, p.now);
+  const { calls } = await decideFor(p.tenant, p.action.task, snapshot, p.now, { host: functions, versions });
+  return { ...p, ahead: { versions, calls } };
+}
+
+/** A deferred event: its functions called again, on a snapshot read now, with the same `now`. */
+async function callAheadAgain(deps: PipelineDeps, p: Decidable): Promise<Decidable> {
+  if (!deps.functions) return p;
+  return callAhead(deps, p, p.ahead?.versions ?? (await resolvePinned(deps.functions, p.tenant.id, p.tenant.compiled)));
+}
+
+async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared, mayDefer: boolean): Promise<Outcome> {
   const { event } = p;
+  if ('failed' in p) return { kind: 'failed', event, error: p.failed };
   try {
     if ('dead' in p) {
-      await w.deadLetterEvent(event, p.dead.message, deps.clock().toISOString());
+      await w.deadLetterEvent(event, p.dead.message, p.now.toISOString());
       return { kind: 'dead', event, reason: p.dead.message };
     }
-    return await act(deps, w, event, p.tenant, p.action, p.calls);
+    return await act(deps, w, p, mayDefer);
   } catch (e) {
     if (e instanceof LeaseLost) return { kind: 'lease_lost', event };
     return { kind: 'failed', event, error: e };
@@ -145,26 +209,20 @@ async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared): Promi
 }
 
 /** Carry out what the delivery means. */
-async function act(
-  deps: PipelineDeps,
-  w: PipelineWrites,
-  event: ClaimedEvent,
-  tenant: Tenant,
-  action: SourceAction,
-  calls: FunctionCallRecord[] | undefined,
-): Promise<Outcome> {
-  const now = deps.clock().toISOString();
+async function act(deps: PipelineDeps, w: PipelineWrites, p: Decidable, mayDefer: boolean): Promise<Outcome> {
+  const { event, tenant, action } = p;
+  const now = p.now.toISOString();
   const actor = `${event.integration}:${action.kind}`;
   switch (action.kind) {
     case 'upsert':
-      return route(deps, w, event, tenant, action.task, calls);
+      return route(deps, w, p, action.task, mayDefer);
     case 'ignore':
       await w.ignoreEvent(event, action.reason, now);
       return { kind: 'ignored', event, reason: action.reason };
     case 'reopen': {
       const existing = await w.findTaskByExternalId(event.tenantId, action.task.externalId);
       if (!existing || !['closed', 'cancelled'].includes(existing.status))
-        return route(deps, w, event, tenant, action.task, calls);
+        return route(deps, w, p, action.task, mayDefer);
       const done = await w.closeFromEvent(
         event,
         { externalId: action.task.externalId, how: 'reopen', actor, reason: action.reason },
@@ -192,27 +250,39 @@ async function act(
 async function route(
   deps: PipelineDeps,
   w: PipelineWrites,
-  event: ClaimedEvent,
-  tenant: Tenant,
+  p: Decidable,
   task: Task,
-  known: FunctionCallRecord[] | undefined,
+  mayDefer: boolean,
 ): Promise<Outcome> {
+  const { event, tenant, ahead } = p;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const existing = await w.findTaskByExternalId(event.tenantId, task.externalId);
     if (existing) {
-      await w.mergeIntoTask(event, existing, task, deps.clock().toISOString());
+      await w.mergeIntoTask(event, existing, task, p.now.toISOString());
       return { kind: 'merged', event };
     }
-    const record = await makeDecision(w, tenant, task, deps.clock(), {
+    // Not called ahead (the task existed then, or was closed): prepare it again rather than decide without answers.
+    if (mayDefer && !ahead && deps.functions && tenant.compiled.hasFunctions)
+      return { kind: 'deferred', event, prepared: p };
+    const record = await makeDecision(w, tenant, task, p.now, {
       eventId: event.id,
       trigger: 'event',
       metrics: deps.metrics,
       integration: event.integration,
-      ...(deps.functions ? { functions: { host: deps.functions, ...(known ? { known } : {}) } } : {}),
-      ...(known?.some((c) => c.step === 'transform')
-        ? { transformCalls: known.filter((c) => c.step === 'transform') }
+      // Inside the transaction: the answers made ahead, never a call.
+      ...(deps.functions
+        ? {
+            functions: {
+              host: deps.functions,
+              known: ahead?.calls ?? [],
+              versions: ahead?.versions ?? new Map(),
+              inTransaction: true,
+            },
+          }
         : {}),
+      ...(p.transformCalls.length ? { transformCalls: p.transformCalls } : {}),
     });
+    if (record.stale && mayDefer) return { kind: 'deferred', event, prepared: p };
     const decision = record.decision;
     try {
       await w.commitDecision({ event, ...record });

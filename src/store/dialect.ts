@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { OpenTransactions } from './open-transactions.js';
 import type { Database } from './schema.js';
 
 /** What differs between the two databases; everything else in store/ is shared SQL. */
@@ -8,5 +9,7 @@ export interface StoreDialect {
   /** Row locks (SELECT … FOR UPDATE [SKIP LOCKED]). SQLite serialises writers instead. */
   rowLocks: boolean;
   isUniqueViolation(error: unknown): boolean;
+  /** The open transactions, whose drivers refuse main-handle queries from inside one (the guard). */
+  transactions: OpenTransactions;
   close(): Promise<void>;
 }

@@ -35,3 +35,18 @@ export class TaskNotFound extends Error {
     this.name = 'TaskNotFound';
   }
 }
+
+/**
+ * A store access through the main handle from inside an open transaction's async context
+ * (src/store/open-transactions.ts). On SQLite it would wait for the transaction that waits for
+ * it, freezing the process; everything the transaction needs goes through its handle instead.
+ */
+export class StrayStoreAccess extends Error {
+  constructor(readonly transaction: string) {
+    super(
+      `store accessed through the main connection while a transaction (${transaction}) is open in this async context: ` +
+        'read it before the transaction or through its handle (on SQLite this would deadlock)',
+    );
+    this.name = 'StrayStoreAccess';
+  }
+}

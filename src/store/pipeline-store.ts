@@ -6,6 +6,7 @@
 import type { Decision, Snapshot, Task } from '../core/index.js';
 import type { AuditDraft } from './audit-store.js';
 import type { ClaimedEvent } from './event-store.js';
+import type { TransactionLabel } from './open-transactions.js';
 import type { OutboxDraft } from './outbox-store.js';
 import type { TaskRow } from './task-store.js';
 
@@ -105,6 +106,9 @@ export interface PipelineStore extends PipelineWrites {
    * back to its savepoint and throws as usual; the others stay. Reads see the batch's own
    * earlier writes. If the final commit fails, nothing of the batch is written. `tenantIds`:
    * every tenant the batch may write for (their audit heads are locked first, in order).
+   * `label` says what it does, for the watchdog (default "pipeline batch", with the tenants). Inside `fn` every store access
+   * goes through `w`: one through the Store itself throws StrayStoreAccess (no network call
+   * belongs there either: see src/pipeline/process-event.ts).
    */
-  batch<T>(tenantIds: string[], fn: (w: PipelineWrites) => Promise<T>): Promise<T>;
+  batch<T>(tenantIds: string[], fn: (w: PipelineWrites) => Promise<T>, label?: TransactionLabel): Promise<T>;
 }

@@ -12,6 +12,7 @@ import type { EventStore } from './event-store.js';
 import type { FunctionStore } from './function-store.js';
 import type { KeyStore } from './key-store.js';
 import { migrateToLatest } from './migrations/index.js';
+import type { TransactionLabel } from './open-transactions.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { PipelineStore } from './pipeline-store.js';
 import type { PolicyStore } from './policy-store.js';
@@ -50,15 +51,28 @@ export interface SqlStore extends Store {
   readonly db: Kysely<Database>;
 }
 
+const tenantsOf = (tenantIds: string[]) => `tenant ${[...new Set(tenantIds)].join(', ')}`;
+
 export function createSqlStore(d: StoreDialect): SqlStore {
   const { db } = d;
   /** A transaction that appends audit entries for these tenants: their heads are locked first (see lockAuditHeads). */
-  const audited = <T>(tenantIds: string[], fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
-    db.transaction().execute(async (trx) => {
-      await lockAuditHeads(d, trx, tenantIds);
-      return fn(trx);
-    });
-  const inTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> => db.transaction().execute(fn);
+  const audited = <T>(
+    label: string | TransactionLabel,
+    tenantIds: string[],
+    fn: (trx: Transaction<Database>) => Promise<T>,
+  ): Promise<T> =>
+    db.transaction().execute((trx) =>
+      d.transactions.run(
+        typeof label === 'string' ? { what: label, detail: tenantsOf(tenantIds) } : label,
+        async () => {
+          await lockAuditHeads(d, trx, tenantIds);
+          return fn(trx);
+        },
+      ),
+    );
+  /** Every transaction runs inside `d.transactions.run`: the guard and the watchdog (open-transactions.ts) see it. */
+  const inTransaction = <T>(what: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    db.transaction().execute((trx) => d.transactions.run({ what }, () => fn(trx)));
 
   const events: EventStore = {
     insertEvents: (batch) => insertEvents(d, batch),
@@ -71,19 +85,20 @@ export function createSqlStore(d: StoreDialect): SqlStore {
     findTaskByExternalId: (tenantId, externalId) => findTaskByExternalId(db, tenantId, externalId),
     readSnapshot: (tenantId) => readSnapshot(db, tenantId),
     assigneesOf: (tenantId, externalIds) => assigneesOf(db, tenantId, externalIds),
-    commitDecision: (c) => audited([c.event.tenantId], (trx) => commitDecision(d, trx, c)),
+    commitDecision: (c) => audited('commitDecision', [c.event.tenantId], (trx) => commitDecision(d, trx, c)),
     mergeIntoTask: (event, existing, task, now) =>
-      audited([event.tenantId], (trx) => mergeIntoTask(d, trx, event, existing, task, now)),
+      audited('mergeIntoTask', [event.tenantId], (trx) => mergeIntoTask(d, trx, event, existing, task, now)),
     deadLetterEvent: (event, reason, now) =>
-      audited([event.tenantId], (trx) => deadLetterEvent(d, trx, event, reason, now)),
-    ignoreEvent: (event, reason, now) => inTransaction((trx) => ignoreEvent(trx, event, reason, now)),
+      audited('deadLetterEvent', [event.tenantId], (trx) => deadLetterEvent(d, trx, event, reason, now)),
+    ignoreEvent: (event, reason, now) => inTransaction('ignoreEvent', (trx) => ignoreEvent(trx, event, reason, now)),
     closeFromEvent: (event, action, now) =>
-      audited([event.tenantId], (trx) => closeFromEvent(d, trx, event, action, now)),
+      audited('closeFromEvent', [event.tenantId], (trx) => closeFromEvent(d, trx, event, action, now)),
     overrideFromEvent: (event, action, now) =>
-      audited([event.tenantId], (trx) => overrideFromEvent(d, trx, event, action, now)),
+      audited('overrideFromEvent', [event.tenantId], (trx) => overrideFromEvent(d, trx, event, action, now)),
     listBacklog: (tenantId, limit) => listBacklog(db, tenantId, limit),
-    commitRedecision: (c) => audited([c.tenantId], (trx) => commitRedecision(d, trx, c)),
-    batch: (tenantIds, fn) => audited(tenantIds, (trx) => fn(new BatchWrites(d, trx))),
+    commitRedecision: (c) => audited('commitRedecision', [c.tenantId], (trx) => commitRedecision(d, trx, c)),
+    batch: (tenantIds, fn, label) =>
+      audited(label ?? 'pipeline batch', tenantIds, (trx) => fn(new BatchWrites(d, trx))),
   };
 
   const taskStore: TaskStore = {
@@ -93,18 +108,20 @@ export function createSqlStore(d: StoreDialect): SqlStore {
     listDecisions: (tenantId, taskId) => tasks.listDecisions(db, tenantId, taskId),
     getDecisions: (tenantId, decisionIds) => tasks.getDecisions(db, tenantId, decisionIds),
     listDeliveries: (tenantId, decisionIds) => tasks.listDeliveries(db, tenantId, decisionIds),
-    commitOverride: (o) => audited([o.tenantId], (trx) => commitOverride(d, trx, o)),
-    transitionTask: (t) => audited([t.tenantId], (trx) => transitionTask(d, trx, t)),
-    setAway: (a) => audited([a.tenantId], (trx) => setAway(d, trx, a)),
+    commitOverride: (o) => audited('commitOverride', [o.tenantId], (trx) => commitOverride(d, trx, o)),
+    transitionTask: (t) => audited('transitionTask', [t.tenantId], (trx) => transitionTask(d, trx, t)),
+    setAway: (a) => audited('setAway', [a.tenantId], (trx) => setAway(d, trx, a)),
   };
 
   const deadLetterStore: DeadLetterStore = {
     listDeadLetters: (tenantId, limit, after) => deadLetters.listDeadLetters(db, tenantId, limit, after),
     tenantsWithDeadLetters: () => deadLetters.tenantsWithDeadLetters(db),
     deadLetterTenant: (id) => deadLetters.deadLetterTenant(db, id),
-    retryDeadLetter: (a) => audited([a.tenantId], (trx) => deadLetters.retryDeadLetter(d, trx, a)),
-    retryDeadLetters: (f) => audited([f.tenantId], (trx) => deadLetters.retryDeadLetters(d, trx, f)),
-    discardDeadLetter: (a) => audited([a.tenantId], (trx) => deadLetters.discardDeadLetter(d, trx, a)),
+    retryDeadLetter: (a) => audited('retryDeadLetter', [a.tenantId], (trx) => deadLetters.retryDeadLetter(d, trx, a)),
+    retryDeadLetters: (f) =>
+      audited('retryDeadLetters', [f.tenantId], (trx) => deadLetters.retryDeadLetters(d, trx, f)),
+    discardDeadLetter: (a) =>
+      audited('discardDeadLetter', [a.tenantId], (trx) => deadLetters.discardDeadLetter(d, trx, a)),
   };
 
   const keyStore: KeyStore = {
@@ -114,14 +131,16 @@ export function createSqlStore(d: StoreDialect): SqlStore {
   };
 
   const secretStore: SecretStore = {
-    rotateIntegrationSecret: (r) => audited([r.tenantId], (trx) => secrets.rotateIntegrationSecret(d, trx, r)),
-    revokeIntegrationSecret: (r) => audited([r.tenantId], (trx) => secrets.revokeIntegrationSecret(d, trx, r)),
+    rotateIntegrationSecret: (r) =>
+      audited('rotateIntegrationSecret', [r.tenantId], (trx) => secrets.rotateIntegrationSecret(d, trx, r)),
+    revokeIntegrationSecret: (r) =>
+      audited('revokeIntegrationSecret', [r.tenantId], (trx) => secrets.revokeIntegrationSecret(d, trx, r)),
     listIntegrationSecrets: (tenantId, integration) => secrets.listIntegrationSecrets(db, tenantId, integration),
   };
 
   const audit: AuditStore = {
     appendAudit: async (tenantId, entry, now) => {
-      await audited([tenantId], (trx) => appendAudit(d, trx, tenantId, entry, now));
+      await audited('appendAudit', [tenantId], (trx) => appendAudit(d, trx, tenantId, entry, now));
     },
     readAudit: (tenantId, afterSeq, limit) => auditReads.readAudit(db, tenantId, afterSeq, limit),
     auditHead: (tenantId) => auditReads.auditHead(db, tenantId),
@@ -129,11 +148,14 @@ export function createSqlStore(d: StoreDialect): SqlStore {
   };
 
   const policyStore: PolicyStore = {
-    insertPolicyVersion: (v) => audited([v.tenantId], (trx) => policy.insertPolicyVersion(d, trx, v)),
+    insertPolicyVersion: (v) =>
+      audited('insertPolicyVersion', [v.tenantId], (trx) => policy.insertPolicyVersion(d, trx, v)),
     getPolicyVersion: (tenantId, ref) => policy.getPolicyVersion(db, tenantId, ref),
     listPolicyVersions: (tenantId, limit, after) => policy.listPolicyVersions(db, tenantId, limit, after),
-    approvePolicyVersion: (a) => audited([a.tenantId], (trx) => policy.approvePolicyVersion(d, trx, a)),
-    activatePolicyVersion: (a) => audited([a.tenantId], (trx) => policy.activatePolicyVersion(d, trx, a)),
+    approvePolicyVersion: (a) =>
+      audited('approvePolicyVersion', [a.tenantId], (trx) => policy.approvePolicyVersion(d, trx, a)),
+    activatePolicyVersion: (a) =>
+      audited('activatePolicyVersion', [a.tenantId], (trx) => policy.activatePolicyVersion(d, trx, a)),
     activePolicies: (tenantIds) => policy.activePolicies(db, tenantIds),
     tenantsWithPolicyVersions: () => policy.tenantsWithPolicyVersions(db),
     listPolicyActivations: (tenantId, f) => policy.listPolicyActivations(db, tenantId, f),
@@ -145,21 +167,23 @@ export function createSqlStore(d: StoreDialect): SqlStore {
   };
 
   const functionStore: FunctionStore = {
-    insertFunctionVersion: (v) => audited([v.fn.tenantId], (trx) => fns.insertFunctionVersion(d, trx, v)),
+    insertFunctionVersion: (v) =>
+      audited('insertFunctionVersion', [v.fn.tenantId], (trx) => fns.insertFunctionVersion(d, trx, v)),
     getFunctionVersion: (tenantId, name, version) => fns.getFunctionVersion(db, tenantId, name, version),
     getLatestFunctionVersion: (tenantId, name) => fns.getLatestFunctionVersion(db, tenantId, name),
     listFunctions: (tenantId, q) => fns.listFunctions(db, tenantId, q),
     listFunctionVersions: (tenantId, name, q) => fns.listFunctionVersions(db, tenantId, name, q),
     getFunctionSecret: (tenantId, name) => fns.getFunctionSecret(db, tenantId, name),
-    setFunctionSecret: (s) => audited([s.tenantId], (trx) => fns.setFunctionSecret(d, trx, s)),
+    setFunctionSecret: (s) => audited('setFunctionSecret', [s.tenantId], (trx) => fns.setFunctionSecret(d, trx, s)),
   };
 
   const outboxStore: OutboxStore = {
     claimDeliveries: (owner, targets, limit, leaseMs, now) =>
       outbox.claimDeliveries(d, owner, targets, limit, leaseMs, now),
-    completeDelivery: (row, now, then) => inTransaction((trx) => outbox.completeDelivery(trx, row, now, then)),
+    completeDelivery: (row, now, then) =>
+      inTransaction('completeDelivery', (trx) => outbox.completeDelivery(trx, row, now, then)),
     completeDeliveries: (items) =>
-      inTransaction(async (trx) => {
+      inTransaction('completeDeliveries', async (trx) => {
         const results: boolean[] = [];
         for (const i of items) results.push(await outbox.completeDelivery(trx, i.row, i.now, i.then));
         return results;
@@ -167,14 +191,14 @@ export function createSqlStore(d: StoreDialect): SqlStore {
     retryDeliveryLater: (row, error, nextAttemptAt) => outbox.retryDeliveryLater(d, row, error, nextAttemptAt),
     postponeDelivery: (row, nextAttemptAt) => outbox.postponeDelivery(d, row, nextAttemptAt),
     killDelivery: (row, reason, now, notice) =>
-      audited([row.tenantId], (trx) => outbox.killDelivery(d, trx, row, reason, now, notice)),
+      audited('killDelivery', [row.tenantId], (trx) => outbox.killDelivery(d, trx, row, reason, now, notice)),
   };
 
   const subscriptions: SubscriptionStore = {
-    createSubscription: (s) => audited([s.tenantId], (trx) => subs.createSubscription(d, trx, s)),
+    createSubscription: (s) => audited('createSubscription', [s.tenantId], (trx) => subs.createSubscription(d, trx, s)),
     listSubscriptions: (tenantId) => subs.listSubscriptions(db, tenantId),
     getSubscription: async (tenantId, id) => (await subs.listSubscriptions(db, tenantId, id))[0],
-    deleteSubscription: (a) => audited([a.tenantId], (trx) => subs.deleteSubscription(d, trx, a)),
+    deleteSubscription: (a) => audited('deleteSubscription', [a.tenantId], (trx) => subs.deleteSubscription(d, trx, a)),
   };
 
   return {
@@ -184,7 +208,11 @@ export function createSqlStore(d: StoreDialect): SqlStore {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => d.close(),
+    watchSlowTransactions: (watch) => d.transactions.watchSlow(watch),
+    close: () => {
+      d.transactions.stopWatching();
+      return d.close();
+    },
     ...events,
     ...pipeline,
     ...taskStore,

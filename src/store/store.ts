@@ -11,6 +11,7 @@ import type { DeadLetterStore } from './dead-letter-store.js';
 import type { EventStore } from './event-store.js';
 import type { FunctionStore } from './function-store.js';
 import type { KeyStore } from './key-store.js';
+import type { TransactionWatch } from './open-transactions.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { PipelineStore } from './pipeline-store.js';
 import type { PolicyStore } from './policy-store.js';
@@ -23,6 +24,8 @@ export interface StoreLifecycle {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   ping(): Promise<void>;
+  /** The watchdog: report each transaction open longer than `watch.limitMs` (open-transactions.ts). */
+  watchSlowTransactions(watch: TransactionWatch): void;
   close(): Promise<void>;
 }
 

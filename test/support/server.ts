@@ -12,6 +12,7 @@ import { createApiKey } from '../../src/api/api-keys.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { AppConfig } from '../../src/config/model.js';
 import type { OutboxWorkerOptions } from '../../src/outbox/worker.js';
+import type { WorkerOptions } from '../../src/pipeline/worker.js';
 import { buildServer, type Server } from '../../src/server.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
@@ -35,6 +36,9 @@ export interface TestServerOptions {
   outboxOptions?: OutboxWorkerOptions;
   clock?: () => Date;
   policyRefreshMs?: number;
+  txWatchdogMs?: number;
+  /** Merged over the tests' default (pollMs 20). */
+  workerOptions?: WorkerOptions;
 }
 
 export async function startTestServer(kind: StoreKind, options: TestServerOptions = {}): Promise<TestServer> {
@@ -46,10 +50,11 @@ export async function startTestServer(kind: StoreKind, options: TestServerOption
     store,
     logger: pino({ level: 'silent' }),
     worker: options.worker,
-    workerOptions: { pollMs: 20 },
+    workerOptions: { pollMs: 20, ...options.workerOptions },
     outboxOptions: { pollMs: 20, ...options.outboxOptions },
     clock: options.clock,
     policyRefreshMs: options.policyRefreshMs,
+    txWatchdogMs: options.txWatchdogMs,
   });
   const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
   return {

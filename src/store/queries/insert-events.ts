@@ -16,40 +16,42 @@ export async function insertEvents(d: StoreDialect, batch: NewEvent[]): Promise<
   const ids = batch.map(() => newId());
   // Stable sort: within one key, the first in arrival order is the one accepted.
   const order = batch.map((_, i) => i).sort((a, b) => compareKeys(batch[a]!, batch[b]!));
-  return d.db.transaction().execute(async (trx) => {
-    const results: InsertEventResult[] = new Array(batch.length);
-    for (const i of order) {
-      const e = batch[i]!;
-      const id = ids[i]!;
-      const row = await trx
-        .insertInto('events')
-        .values({
-          tenant_id: e.tenantId,
-          id,
-          integration: e.integration,
-          dedupe_key: e.dedupeKey,
-          received_at: e.receivedAt,
-          body: e.body,
-          meta: e.meta && Object.keys(e.meta).length ? JSON.stringify(e.meta) : null,
-          status: 'pending',
-          lease_owner: null,
-          lease_until: null,
-          task_id: null,
-          decision_id: null,
-          error: null,
-          processed_at: null,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['tenant_id', 'integration', 'dedupe_key'])
-            .doUpdateSet({ duplicates: sql`events.duplicates + 1` }),
-        )
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      results[i] = row.id === id ? { status: 'accepted', id } : { status: 'duplicate', id: row.id };
-    }
-    return results;
-  });
+  return d.db.transaction().execute((trx) =>
+    d.transactions.run({ what: 'intake insert', detail: `${batch.length} events` }, async () => {
+      const results: InsertEventResult[] = new Array(batch.length);
+      for (const i of order) {
+        const e = batch[i]!;
+        const id = ids[i]!;
+        const row = await trx
+          .insertInto('events')
+          .values({
+            tenant_id: e.tenantId,
+            id,
+            integration: e.integration,
+            dedupe_key: e.dedupeKey,
+            received_at: e.receivedAt,
+            body: e.body,
+            meta: e.meta && Object.keys(e.meta).length ? JSON.stringify(e.meta) : null,
+            status: 'pending',
+            lease_owner: null,
+            lease_until: null,
+            task_id: null,
+            decision_id: null,
+            error: null,
+            processed_at: null,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['tenant_id', 'integration', 'dedupe_key'])
+              .doUpdateSet({ duplicates: sql`events.duplicates + 1` }),
+          )
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        results[i] = row.id === id ? { status: 'accepted', id } : { status: 'duplicate', id: row.id };
+      }
+      return results;
+    }),
+  );
 }
 
 function compareKeys(a: NewEvent, b: NewEvent): number {

@@ -11,6 +11,7 @@ import {
   SqliteDialect,
 } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
+import { OpenTransactions } from '../open-transactions.js';
 import type { Database } from '../schema.js';
 
 /**
@@ -70,8 +71,17 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
  * handler cannot help there. Within one process there is one connection, so nothing changes.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly transactions: OpenTransactions,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
-    const driver = super.createDriver();
+    // The guard (open-transactions.ts): the one connection is taken by the open transaction, so
+    // a main-handle query from inside it would wait forever; it throws instead.
+    const driver = this.transactions.guard(super.createDriver());
     driver.beginTransaction = async (connection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
@@ -85,11 +95,13 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
 export function createSqliteDialect(path: string): StoreDialect {
   const database = withStatementCache(openSqliteDatabase(path));
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  const transactions = new OpenTransactions();
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }, transactions) });
   return {
     name: 'sqlite',
     db,
     rowLocks: false,
+    transactions,
     isUniqueViolation: (e) =>
       typeof (e as { code?: unknown })?.code === 'string' &&
       /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test((e as { code: string }).code),

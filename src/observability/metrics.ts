@@ -45,6 +45,12 @@ export class Metrics {
     buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01],
     registers: [this.registry],
   });
+  readonly batchFallbacks = new Counter({
+    name: 'switchyard_pipeline_batch_fallbacks_total',
+    help: 'Pipeline batches whose buffered commit failed and were committed again event by event, by why',
+    labelNames: ['why'],
+    registers: [this.registry],
+  });
   readonly commitConflicts = new Counter({
     name: 'switchyard_commit_conflicts_total',
     help: 'Commits rolled back because the snapshot went stale; the event was decided again',

@@ -10,7 +10,7 @@ import { PermanentError, RetryableError } from '../reliability/errors.js';
 import { nextRetry, type RetryPolicy } from '../reliability/retry.js';
 import { CommitConflict, LeaseLost } from '../store/errors.js';
 import type { ClaimedEvent, EventStore } from '../store/event-store.js';
-import type { PipelineStore, PipelineWrites } from '../store/pipeline-store.js';
+import type { BufferedPipelineWrites, PipelineStore, PipelineWrites } from '../store/pipeline-store.js';
 import { decideFor, makeDecision, snapshotFor } from './make-decision.js';
 import { normalize } from './normalize.js';
 import type { SourceAction } from './sources/types.js';
@@ -111,23 +111,59 @@ export async function processBatch(deps: PipelineDeps, events: ClaimedEvent[]): 
 async function commitBatch(deps: PipelineDeps, prepared: Prepared[], mayDefer: boolean): Promise<Outcome[]> {
   if (prepared.every((p) => 'failed' in p))
     return prepared.map((p) => ({ kind: 'failed', event: p.event, error: p.failed }));
+  const tenants = prepared.map((p) => p.event.tenantId);
+  const label = {
+    what: 'pipeline batch',
+    detail: `${prepared.length} event${prepared.length === 1 ? '' : 's'}, tenant ${[...new Set(tenants)].join(', ')}`,
+  };
+  if (prepared.length > 1) {
+    // The fast path: the batch's decisions buffered and written multi-row. Any failure in it
+    // (a lost lease, a conflict, one event's unexpected error) writes nothing; the batch is then
+    // committed again the careful way below, where each event is isolated by a savepoint.
+    try {
+      return await deps.store.bufferedBatch(
+        tenants,
+        async (w) => {
+          await prefetch(w, prepared);
+          const results: Outcome[] = [];
+          for (const p of prepared) results.push(await settle(deps, w, p, mayDefer, false));
+          return results;
+        },
+        label,
+      );
+    } catch (e) {
+      deps.metrics.batchFallbacks.inc({
+        why: e instanceof CommitConflict ? e.why : e instanceof LeaseLost ? 'lease_lost' : 'error',
+      });
+      deps.log.debug({ err: e }, 'the buffered batch failed; committing it event by event');
+    }
+  }
   try {
     return await deps.store.batch(
-      prepared.map((p) => p.event.tenantId),
+      tenants,
       async (w) => {
         const results: Outcome[] = [];
-        for (const p of prepared) results.push(await settle(deps, w, p, mayDefer));
+        for (const p of prepared) results.push(await settle(deps, w, p, mayDefer, true));
         return results;
       },
-      {
-        what: 'pipeline batch',
-        detail: `${prepared.length} event${prepared.length === 1 ? '' : 's'}, tenant ${[...new Set(prepared.map((p) => p.event.tenantId))].join(', ')}`,
-      },
+      label,
     );
   } catch (e) {
     // The commit itself failed: nothing of the batch was written. Hand every event back.
     return prepared.map(({ event }) => ({ kind: 'failed', event, error: e }));
   }
+}
+
+/** The tasks the batch's upserts and reopens look up, read in one query per tenant. */
+async function prefetch(w: BufferedPipelineWrites, prepared: Prepared[]): Promise<void> {
+  const byTenant = new Map<string, string[]>();
+  for (const p of prepared) {
+    if (!('action' in p) || (p.action.kind !== 'upsert' && p.action.kind !== 'reopen')) continue;
+    const ids = byTenant.get(p.event.tenantId) ?? [];
+    ids.push(p.action.task.externalId);
+    byTenant.set(p.event.tenantId, ids);
+  }
+  for (const [tenantId, ids] of byTenant) await w.prefetchTasks(tenantId, ids);
 }
 
 /** Normalize and call the functions outside the transaction: transforms and functions are not store work. */
@@ -193,9 +229,23 @@ async function callAheadAgain(deps: PipelineDeps, p: Decidable): Promise<Decidab
   return callAhead(deps, p, p.ahead?.versions ?? (await resolvePinned(deps.functions, p.tenant.id, p.tenant.compiled)));
 }
 
-async function settle(deps: PipelineDeps, w: PipelineWrites, p: Prepared, mayDefer: boolean): Promise<Outcome> {
+/** `isolated`: each write has its own savepoint, so one event's failure is its outcome; otherwise it aborts the batch. */
+async function settle(
+  deps: PipelineDeps,
+  w: PipelineWrites,
+  p: Prepared,
+  mayDefer: boolean,
+  isolated: boolean,
+): Promise<Outcome> {
   const { event } = p;
   if ('failed' in p) return { kind: 'failed', event, error: p.failed };
+  if (!isolated) {
+    if ('dead' in p) {
+      await w.deadLetterEvent(event, p.dead.message, p.now.toISOString());
+      return { kind: 'dead', event, reason: p.dead.message };
+    }
+    return act(deps, w, p, mayDefer);
+  }
   try {
     if ('dead' in p) {
       await w.deadLetterEvent(event, p.dead.message, p.now.toISOString());

@@ -99,6 +99,14 @@ export interface PipelineWrites {
   commitRedecision(c: RedecisionCommit): Promise<void>;
 }
 
+/** The writes of Store.bufferedBatch (queries/buffered-writes.ts). */
+export interface BufferedPipelineWrites extends PipelineWrites {
+  /** Read these tasks of the tenant (by external id) in one query; later lookups are answered from it. */
+  prefetchTasks(tenantId: string, externalIds: string[]): Promise<void>;
+  /** Write everything buffered. Store.bufferedBatch calls it before COMMIT. */
+  flush(): Promise<void>;
+}
+
 export interface PipelineStore extends PipelineWrites {
   /**
    * Group commit for the pipeline: every write `fn` makes through `w` joins one transaction,
@@ -111,4 +119,15 @@ export interface PipelineStore extends PipelineWrites {
    * belongs there either: see src/pipeline/process-event.ts).
    */
   batch<T>(tenantIds: string[], fn: (w: PipelineWrites) => Promise<T>, label?: TransactionLabel): Promise<T>;
+  /**
+   * The fast path of batch(): decisions are applied to an in-memory copy of the tenants' load,
+   * turns and audit heads and written multi-row before COMMIT (queries/buffered-writes.ts).
+   * Nothing is isolated: if anything in `fn` or the final writes fails, nothing of the batch
+   * is written and the error is thrown; the caller then runs the batch through batch().
+   */
+  bufferedBatch<T>(
+    tenantIds: string[],
+    fn: (w: BufferedPipelineWrites) => Promise<T>,
+    label?: TransactionLabel,
+  ): Promise<T>;
 }

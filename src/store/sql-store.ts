@@ -20,6 +20,7 @@ import * as keys from './queries/api-keys.js';
 import { appendAudit, lockAuditHeads } from './queries/append-audit.js';
 import * as auditReads from './queries/audit-reads.js';
 import { assigneesOf, BatchWrites, findTaskByExternalId, readSnapshot } from './queries/batch-writes.js';
+import { BufferedBatchWrites } from './queries/buffered-writes.js';
 import { claimEvents } from './queries/claim-events.js';
 import { commitDecision } from './queries/commit-decision.js';
 import { commitOverride } from './queries/commit-override.js';
@@ -99,6 +100,13 @@ export function createSqlStore(d: StoreDialect): SqlStore {
     commitRedecision: (c) => audited('commitRedecision', [c.tenantId], (trx) => commitRedecision(d, trx, c)),
     batch: (tenantIds, fn, label) =>
       audited(label ?? 'pipeline batch', tenantIds, (trx) => fn(new BatchWrites(d, trx))),
+    bufferedBatch: (tenantIds, fn, label) =>
+      audited(label ?? 'pipeline batch', tenantIds, async (trx) => {
+        const w = new BufferedBatchWrites(d, trx);
+        const result = await fn(w);
+        await w.flush();
+        return result;
+      }),
   };
 
   const taskStore: TaskStore = {

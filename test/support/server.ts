@@ -16,6 +16,7 @@ import type { WorkerOptions } from '../../src/pipeline/worker.js';
 import { buildServer, type Server } from '../../src/server.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
+import type { Store } from '../../src/store/store.js';
 import { SECRETS } from './secrets.js';
 import { freshStoreUrl, type StoreKind } from './stores.js';
 
@@ -39,6 +40,8 @@ export interface TestServerOptions {
   txWatchdogMs?: number;
   /** Merged over the tests' default (pollMs 20). */
   workerOptions?: WorkerOptions;
+  /** What the server is given instead of the store (a test switching one of its paths off); `store` stays the real one. */
+  wrapStore?: (store: SqlStore) => Store;
 }
 
 export async function startTestServer(kind: StoreKind, options: TestServerOptions = {}): Promise<TestServer> {
@@ -47,7 +50,7 @@ export async function startTestServer(kind: StoreKind, options: TestServerOption
   const config = parseConfig(options.configYaml ?? readFileSync(TEST_CONFIG_PATH, 'utf8'), 'test-config.yaml');
   const server = await buildServer({
     config,
-    store,
+    store: options.wrapStore ? options.wrapStore(store) : store,
     logger: pino({ level: 'silent' }),
     worker: options.worker,
     workerOptions: { pollMs: 20, ...options.workerOptions },

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import { canonicalJson } from '../../core/canonical-json.js';
 import { entryHash, GENESIS_HASH } from '../../crypto/hash-chain.js';
 import type { AuditDraft } from '../audit-store.js';
@@ -35,6 +35,18 @@ export async function appendAudit(
     head = await readHead();
     if (!head) throw new Error(`audit head for tenant ${tenantId} vanished`);
   }
+  const { row, hash } = auditRowOf(head, tenantId, draft, now);
+  await trx.insertInto('audit_log').values(row).execute();
+  await trx.updateTable('audit_heads').set({ seq: row.seq, hash }).where('tenant_id', '=', tenantId).execute();
+}
+
+/** The entry that follows `head` in the tenant's chain, and its hash (shared with buffered-writes.ts). */
+export function auditRowOf(
+  head: { seq: number | string; hash: string },
+  tenantId: string,
+  draft: AuditDraft,
+  now: string,
+): { row: Insertable<Database['audit_log']> & { seq: number }; hash: string } {
   const entry = {
     tenantId,
     seq: Number(head.seq) + 1,
@@ -45,9 +57,8 @@ export async function appendAudit(
     data: canonicalJson(draft.data),
   };
   const hash = entryHash(head.hash, entry);
-  await trx
-    .insertInto('audit_log')
-    .values({
+  return {
+    row: {
       tenant_id: tenantId,
       seq: entry.seq,
       id: entry.id,
@@ -57,9 +68,9 @@ export async function appendAudit(
       data: entry.data,
       prev_hash: head.hash,
       hash,
-    })
-    .execute();
-  await trx.updateTable('audit_heads').set({ seq: entry.seq, hash }).where('tenant_id', '=', tenantId).execute();
+    },
+    hash,
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { CommitConflict, LeaseLost } from '../errors.js';
-import type { OutboxDraft } from '../outbox-store.js';
+import type { OutboxDraft, OutboxRowDraft } from '../outbox-store.js';
 import type { CommittedDecision, DecisionCommit } from '../pipeline-store.js';
 import type { Database } from '../schema.js';
 import { appendAudit } from './append-audit.js';
@@ -20,33 +20,12 @@ export async function commitDecision(
   trx: Transaction<Database>,
   c: DecisionCommit,
 ): Promise<CommittedDecision> {
-  const { event, decision, now } = c;
+  const { event, now } = c;
   const tenantId = event.tenantId;
   await finishEvent(trx, event, 'decided', { task_id: c.taskId, decision_id: c.decisionId, now });
   await applyDecision(trx, tenantId, c);
   try {
-    await trx
-      .insertInto('tasks')
-      .values({
-        tenant_id: tenantId,
-        id: c.taskId,
-        external_id: c.task.externalId,
-        integration: event.integration,
-        title: c.task.title,
-        status: decision.outcome,
-        assignee: decision.assignee,
-        queue: decision.queue,
-        priority: c.task.priority ?? null,
-        type: c.task.type ?? null,
-        due_at: c.task.dueAt ?? null,
-        queue_rank: queueRank(c),
-        closed_at: null,
-        task: JSON.stringify(c.task),
-        current_decision_id: c.decisionId,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await trx.insertInto('tasks').values(taskRowOf(c)).execute();
   } catch (e) {
     // Another event created this task first (same external id): the caller merges instead.
     if (d.isUniqueViolation(e)) throw new CommitConflict('task_exists');
@@ -56,6 +35,30 @@ export async function commitDecision(
   await insertOutbox(trx, tenantId, c.decisionId, c.outbox, now);
   await appendAudit(d, trx, tenantId, c.audit, now);
   return { taskId: c.taskId, decisionId: c.decisionId };
+}
+
+/** The new task's row (shared with the buffered batch, buffered-writes.ts). */
+export function taskRowOf(c: DecisionCommit): Insertable<Database['tasks']> {
+  const { event, decision, now } = c;
+  return {
+    tenant_id: event.tenantId,
+    id: c.taskId,
+    external_id: c.task.externalId,
+    integration: event.integration,
+    title: c.task.title,
+    status: decision.outcome,
+    assignee: decision.assignee,
+    queue: decision.queue,
+    priority: c.task.priority ?? null,
+    type: c.task.type ?? null,
+    due_at: c.task.dueAt ?? null,
+    queue_rank: queueRank(c),
+    closed_at: null,
+    task: JSON.stringify(c.task),
+    current_decision_id: c.decisionId,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 type DecisionEffects = Pick<
@@ -82,47 +85,58 @@ export function queueRank(c: Pick<DecisionCommit, 'decision' | 'task'>): number 
   return Math.max(0, (c.task.priority ?? 3) - (c.decision.boost ?? 0));
 }
 
+type DecisionFields = Pick<
+  DecisionCommit,
+  'decisionId' | 'taskId' | 'task' | 'decision' | 'snapshot' | 'inputHash' | 'functionCalls' | 'now'
+>;
+
 export async function insertDecision(
   trx: Transaction<Database>,
   tenantId: string,
-  c: Pick<
-    DecisionCommit,
-    'decisionId' | 'taskId' | 'task' | 'decision' | 'snapshot' | 'inputHash' | 'functionCalls' | 'now'
-  >,
+  c: DecisionFields,
   links: { eventId: string | null; supersedesId: string | null },
 ): Promise<void> {
-  const { decision } = c;
   await trx
     .insertInto('decisions')
-    .values({
-      tenant_id: tenantId,
-      id: c.decisionId,
-      task_id: c.taskId,
-      event_id: links.eventId,
-      kind: 'auto',
-      outcome: decision.outcome,
-      assignee: decision.assignee,
-      queue: decision.queue,
-      route: decision.route,
-      strategy: decision.strategy,
-      policy_version: decision.policyVersion,
-      input_hash: c.inputHash,
-      explanation: decision.explanation,
-      detail: JSON.stringify({
-        candidates: decision.candidates,
-        routesTried: decision.routesTried,
-        ...(decision.escalated ? { escalated: true } : {}),
-        ...(decision.boost ? { boost: decision.boost } : {}),
-        ...(c.functionCalls?.length ? { functions: c.functionCalls } : {}),
-      }),
-      snapshot: JSON.stringify(c.snapshot),
-      task: JSON.stringify(c.task),
-      supersedes_id: links.supersedesId,
-      reason: null,
-      actor: null,
-      created_at: c.now,
-    })
+    .values(decisionRowOf(tenantId, c, links))
     .execute();
+}
+
+/** An automatic decision's row (shared with the buffered batch, buffered-writes.ts). */
+export function decisionRowOf(
+  tenantId: string,
+  c: DecisionFields,
+  links: { eventId: string | null; supersedesId: string | null },
+): Insertable<Database['decisions']> {
+  const { decision } = c;
+  return {
+    tenant_id: tenantId,
+    id: c.decisionId,
+    task_id: c.taskId,
+    event_id: links.eventId,
+    kind: 'auto',
+    outcome: decision.outcome,
+    assignee: decision.assignee,
+    queue: decision.queue,
+    route: decision.route,
+    strategy: decision.strategy,
+    policy_version: decision.policyVersion,
+    input_hash: c.inputHash,
+    explanation: decision.explanation,
+    detail: JSON.stringify({
+      candidates: decision.candidates,
+      routesTried: decision.routesTried,
+      ...(decision.escalated ? { escalated: true } : {}),
+      ...(decision.boost ? { boost: decision.boost } : {}),
+      ...(c.functionCalls?.length ? { functions: c.functionCalls } : {}),
+    }),
+    snapshot: JSON.stringify(c.snapshot),
+    task: JSON.stringify(c.task),
+    supersedes_id: links.supersedesId,
+    reason: null,
+    actor: null,
+    created_at: c.now,
+  };
 }
 
 /** Move an event out of `processing`, but only if this worker still holds its lease. */
@@ -159,6 +173,9 @@ export async function insertOutbox(
   drafts: OutboxDraft[],
   now: string,
 ): Promise<void> {
-  const rows = drafts.map((o) => ({ ...o, idempotencyKey: `${decisionId}:${o.target}:${o.topic}` }));
-  await insertOutboxRows(trx, { tenantId, decisionId }, rows, now);
+  await insertOutboxRows(trx, { tenantId, decisionId }, keyedDrafts(decisionId, drafts), now);
+}
+
+export function keyedDrafts(decisionId: string, drafts: OutboxDraft[]): OutboxRowDraft[] {
+  return drafts.map((o) => ({ ...o, idempotencyKey: `${decisionId}:${o.target}:${o.topic}` }));
 }

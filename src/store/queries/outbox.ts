@@ -3,7 +3,7 @@
  * `lease_until`; every settling write is guarded by that lease, so a worker whose lease
  * expired (and whose row another worker took over) changes nothing.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { newId } from '../ids.js';
 import type { ClaimedDelivery, OutboxRowDraft } from '../outbox-store.js';
@@ -99,23 +99,30 @@ export async function insertOutboxRows(
   if (drafts.length === 0) return;
   await trx
     .insertInto('outbox')
-    .values(
-      drafts.map((o) => ({
-        tenant_id: parent.tenantId,
-        id: newId(),
-        decision_id: parent.decisionId,
-        topic: o.topic,
-        target: o.target,
-        idempotency_key: o.idempotencyKey,
-        payload: JSON.stringify(o.payload),
-        status: 'pending',
-        next_attempt_at: now,
-        created_at: o.createdAt ?? now,
-      })),
-    )
+    .values(outboxRowsOf(parent, drafts, now))
     // The same key twice (a fan-out repeated after a lost lease) is the same effect: once.
     .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
     .execute();
+}
+
+/** Pending outbox rows for these drafts (shared with buffered-writes.ts). */
+export function outboxRowsOf(
+  parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>,
+  drafts: OutboxRowDraft[],
+  now: string,
+): Insertable<Database['outbox']>[] {
+  return drafts.map((o) => ({
+    tenant_id: parent.tenantId,
+    id: newId(),
+    decision_id: parent.decisionId,
+    topic: o.topic,
+    target: o.target,
+    idempotency_key: o.idempotencyKey,
+    payload: JSON.stringify(o.payload),
+    status: 'pending',
+    next_attempt_at: now,
+    created_at: o.createdAt ?? now,
+  }));
 }
 
 export async function completeDelivery(

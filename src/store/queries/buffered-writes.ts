@@ -22,7 +22,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Snapshot, Task } from '../../core/index.js';
 import { GENESIS_HASH } from '../../crypto/hash-chain.js';
 import type { StoreDialect } from '../dialect.js';
-import { CommitConflict } from '../errors.js';
+import { CommitConflict, LeaseLost } from '../errors.js';
 import type { ClaimedEvent } from '../event-store.js';
 import type {
   BufferedPipelineWrites,
@@ -37,14 +37,12 @@ import type { Database } from '../schema.js';
 import type { TaskRow } from '../task-store.js';
 import { auditRowOf } from './append-audit.js';
 import { assigneesOf, findTaskByExternalId } from './batch-writes.js';
-import { decisionRowOf, finishEvent, keyedDrafts, taskRowOf } from './commit-decision.js';
+import { decisionRowOf, keyedDrafts, taskRowOf } from './commit-decision.js';
 import { closeFromEvent, ignoreEvent, overrideFromEvent } from './event-actions.js';
 import { deadLetterEvent, mergeIntoTask } from './event-outcomes.js';
+import { type DecidedEvent, finishDecidedEvents, insertRows, ROWS_PER_STATEMENT } from './multi-row.js';
 import { outboxRowsOf } from './outbox.js';
 import { commitRedecision, listBacklog } from './task-lifecycle.js';
-
-/** Rows per multi-row INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
-const ROWS_PER_INSERT = 200;
 
 /** A counter as read (null: no row) and as the batch has changed it. */
 interface Counter {
@@ -77,6 +75,7 @@ export class BufferedBatchWrites implements BufferedPipelineWrites {
   private decisionRows: Insertable<Database['decisions']>[] = [];
   private outboxRows: Insertable<Database['outbox']>[] = [];
   private auditRows: Insertable<Database['audit_log']>[] = [];
+  private decided: DecidedEvent[] = [];
 
   constructor(
     private readonly d: StoreDialect,
@@ -85,8 +84,8 @@ export class BufferedBatchWrites implements BufferedPipelineWrites {
 
   async prefetchTasks(tenantId: string, externalIds: string[]): Promise<void> {
     const wanted = [...new Set(externalIds)].filter((x) => !this.tasks.has(key(tenantId, x)));
-    for (let i = 0; i < wanted.length; i += ROWS_PER_INSERT) {
-      const chunk = wanted.slice(i, i + ROWS_PER_INSERT);
+    for (let i = 0; i < wanted.length; i += ROWS_PER_STATEMENT) {
+      const chunk = wanted.slice(i, i + ROWS_PER_STATEMENT);
       const rows = await this.trx
         .selectFrom('tasks')
         .selectAll()
@@ -124,7 +123,14 @@ export class BufferedBatchWrites implements BufferedPipelineWrites {
     if (this.created.has(k) || this.tasks.get(k)) throw new CommitConflict('task_exists');
     const s = await this.tenant(tenantId);
     applyInMemory(s, c);
-    await finishEvent(this.trx, event, 'decided', { task_id: c.taskId, decision_id: c.decisionId, now });
+    this.decided.push({
+      tenantId,
+      id: event.id,
+      leaseOwner: event.leaseOwner,
+      taskId: c.taskId,
+      decisionId: c.decisionId,
+      now,
+    });
     this.created.add(k);
     this.taskRows.push(taskRowOf(c));
     this.decisionRows.push(decisionRowOf(tenantId, c, { eventId: event.id, supersedesId: null }));
@@ -169,17 +175,18 @@ export class BufferedBatchWrites implements BufferedPipelineWrites {
   }
 
   async flush(): Promise<void> {
-    const trx = this.trx;
-    for (const rows of chunks(this.taskRows)) await trx.insertInto('tasks').values(rows).execute();
-    for (const rows of chunks(this.decisionRows)) await trx.insertInto('decisions').values(rows).execute();
-    for (const rows of chunks(this.outboxRows)) {
-      await trx
-        .insertInto('outbox')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
-        .execute();
+    const { d, trx } = this;
+    if (this.decided.length > 0) {
+      const changed = await finishDecidedEvents(d, trx, this.decided);
+      // Some event's lease was taken over (it expired): the whole batch goes the careful way.
+      if (changed !== this.decided.length) throw new LeaseLost(`one of ${this.decided.map((e) => e.id).join(', ')}`);
     }
-    for (const rows of chunks(this.auditRows)) await trx.insertInto('audit_log').values(rows).execute();
+    await insertRows(d, trx, 'tasks', this.taskRows);
+    await insertRows(d, trx, 'decisions', this.decisionRows);
+    // The same key twice (a fan-out repeated after a lost lease) is the same effect: once.
+    await insertRows(d, trx, 'outbox', this.outboxRows, 'on conflict ("tenant_id", "idempotency_key") do nothing');
+    await insertRows(d, trx, 'audit_log', this.auditRows);
+    this.decided = [];
     this.taskRows = [];
     this.decisionRows = [];
     this.outboxRows = [];
@@ -245,10 +252,6 @@ export class BufferedBatchWrites implements BufferedPipelineWrites {
 
 function key(tenantId: string, externalId: string): string {
   return `${tenantId}\0${externalId}`;
-}
-
-function* chunks<T>(rows: T[]): Generator<T[]> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) yield rows.slice(i, i + ROWS_PER_INSERT);
 }
 
 async function readState(db: Kysely<Database>, tenantId: string): Promise<TenantState> {

@@ -15,7 +15,7 @@ import { frameworkErrors, installProblemHandlers } from './http/error-handler.js
 import { GroupCommitter } from './intake/group-commit.js';
 import { intakeRoutes } from './intake/hook-route.js';
 import { secretProviderFor } from './intake/secret-provider.js';
-import { Metrics } from './observability/metrics.js';
+import { Metrics, type MetricsJson } from './observability/metrics.js';
 import { outboxTargets } from './outbox/targets/index.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
 import { BacklogDrainer } from './pipeline/backlog.js';
@@ -41,6 +41,19 @@ export interface ServerOptions {
   policyRefreshMs?: number;
   /** The watchdog: a store transaction open longer than this is logged and counted (default 5000 ms). */
   txWatchdogMs?: number;
+  /**
+   * The pipeline and outbox workers run elsewhere in this process (serve's pipeline thread,
+   * src/cli/pipeline-thread-host.ts; `worker` is then false here): intake wakes it after each
+   * commit, and /metrics includes its metrics.
+   */
+  remoteWorker?: RemoteWorker;
+  /** Process-wide metrics (CPU, memory, event loop) in this server's registry (default true; false in the pipeline thread). */
+  processMetrics?: boolean;
+}
+
+export interface RemoteWorker {
+  wake(): void;
+  metrics(): Promise<MetricsJson>;
 }
 
 export const DEFAULT_TX_WATCHDOG_MS = 5_000;
@@ -60,7 +73,7 @@ export interface Server {
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config, store, logger } = options;
   const clock = options.clock ?? (() => new Date());
-  const metrics = new Metrics();
+  const metrics = new Metrics({ processMetrics: options.processMetrics ?? true });
   const storeLog = logger.child({ component: 'store' });
   const txWatchdogMs = options.txWatchdogMs ?? DEFAULT_TX_WATCHDOG_MS;
   store.watchSlowTransactions({
@@ -112,7 +125,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
           { clock, targets: outboxTargets(config), ...options.outboxOptions },
         );
   const committer = new GroupCommitter(store, (results) => {
-    if (results.some((r) => r.status === 'accepted')) worker?.wake();
+    if (!results.some((r) => r.status === 'accepted')) return;
+    worker?.wake();
+    options.remoteWorker?.wake();
   });
 
   const app = Fastify({
@@ -136,7 +151,11 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(operationRoutes, { store, metrics });
+  await app.register(operationRoutes, {
+    store,
+    metrics,
+    ...(options.remoteWorker ? { remoteMetrics: () => (options.remoteWorker as RemoteWorker).metrics() } : {}),
+  });
   if (options.http !== 'operations') {
     // One provider of intake's secrets per store, shared with the API's rotation routes.
     secretProviderFor(store, { log: logger.child({ component: 'secrets' }) });

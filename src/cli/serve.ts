@@ -5,6 +5,7 @@ import { buildServer } from '../server.js';
 import { openStore } from '../store/open-store.js';
 import { usage } from './exit.js';
 import { storeLabel } from './options.js';
+import { PipelineThread } from './pipeline-thread-host.js';
 
 export interface ServeOptions {
   config: string;
@@ -17,16 +18,37 @@ export interface ServeOptions {
 export async function serve(o: ServeOptions): Promise<void> {
   const logger = createLogger();
   const config = loadConfigFile(o.config);
-  const store = await openStore(o.db);
+  // Shared with the pipeline thread: on SQLite the two take turns writing without SQLite's busy-wait sleeps.
+  const sqliteWriteLock = new SharedArrayBuffer(4);
+  const store = await openStore(o.db, { sqliteWriteLock });
+  const eventLeaseMs = leaseFromEnv('SWITCHYARD_EVENT_LEASE_MS');
+  const outboxLeaseMs = leaseFromEnv('SWITCHYARD_OUTBOX_LEASE_MS');
+  const txWatchdogMs = msFromEnv('SWITCHYARD_TX_WATCHDOG_MS', 1);
+  // Role all: the pipeline and outbox workers get a thread of their own (SWITCHYARD_PIPELINE_THREAD=0: same thread).
+  const thread =
+    o.role === 'all' && process.env.SWITCHYARD_PIPELINE_THREAD !== '0'
+      ? await PipelineThread.start(
+          {
+            config: o.config,
+            db: o.db,
+            sqliteWriteLock,
+            ...(eventLeaseMs ? { eventLeaseMs } : {}),
+            ...(outboxLeaseMs ? { outboxLeaseMs } : {}),
+            ...(txWatchdogMs ? { txWatchdogMs } : {}),
+          },
+          logger,
+        )
+      : null;
   const server = await buildServer({
     config,
     store,
     logger,
-    worker: o.role !== 'web',
+    worker: o.role === 'worker' || (o.role === 'all' && !thread),
+    ...(thread ? { remoteWorker: thread } : {}),
     http: o.role === 'worker' ? 'operations' : 'all',
-    workerOptions: { leaseMs: leaseFromEnv('SWITCHYARD_EVENT_LEASE_MS') },
-    outboxOptions: { leaseMs: leaseFromEnv('SWITCHYARD_OUTBOX_LEASE_MS') },
-    txWatchdogMs: msFromEnv('SWITCHYARD_TX_WATCHDOG_MS', 1),
+    workerOptions: { leaseMs: eventLeaseMs },
+    outboxOptions: { leaseMs: outboxLeaseMs },
+    txWatchdogMs,
   });
   const address = await server.app.listen({ port: Number(o.port), host: o.host });
   // One line that says what this process serves: the config file, the store and the address (port).
@@ -42,6 +64,7 @@ export async function serve(o: ServeOptions): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests and events');
     await server.close();
+    await thread?.stop();
     await store.close();
     process.exit(0);
   };

@@ -17,6 +17,11 @@ export interface OpenStoreOptions {
    * refused: a read command pointed at a typo fails instead of reading an empty new database.
    */
   create?: boolean;
+  /**
+   * SQLite: the 4-byte buffer of the write lock shared by the threads of this process that
+   * write this file (serve and its pipeline thread; sqlite/write-lock.ts). Default: private.
+   */
+  sqliteWriteLock?: SharedArrayBuffer;
 }
 
 /** The store named by a URL nobody ever migrated: `openStore(url, { create: false })` refuses it. */
@@ -37,7 +42,7 @@ export async function openStore(url: string = DEFAULT_DB_URL, options: OpenStore
     const path = url.slice('sqlite:'.length);
     if (path === ':memory:' || !existsSync(path)) throw new StoreNotFound(url);
   }
-  const dialect = dialectFor(url);
+  const dialect = dialectFor(url, options.sqliteWriteLock);
   if (options.create === false && !(await hasSchema(dialect))) {
     await dialect.close();
     throw new StoreNotFound(url);
@@ -47,8 +52,8 @@ export async function openStore(url: string = DEFAULT_DB_URL, options: OpenStore
   return store;
 }
 
-function dialectFor(url: string) {
-  if (url.startsWith('sqlite:')) return createSqliteDialect(url.slice('sqlite:'.length));
+function dialectFor(url: string, sqliteWriteLock?: SharedArrayBuffer) {
+  if (url.startsWith('sqlite:')) return createSqliteDialect(url.slice('sqlite:'.length), sqliteWriteLock);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return createPostgresDialect(url);
   throw new Error(`unsupported database URL "${url}": use sqlite:PATH or postgres://…`);
 }

@@ -9,10 +9,12 @@ import {
   SqliteAdapter,
   type SqliteDatabase,
   SqliteDialect,
+  type SqliteStatement,
 } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { OpenTransactions } from '../open-transactions.js';
 import type { Database } from '../schema.js';
+import { lockedStatement, WriteLock } from './write-lock.js';
 
 /**
  * PRAGMAs every SQLite connection gets (the bench's bare-insert ceiling uses the same list):
@@ -36,14 +38,14 @@ export function openSqliteDatabase(path: string): Sqlite.Database {
  * distinct SQL texts, so keep their prepared statements. Safe because Kysely runs one query
  * at a time on this single connection.
  */
-function withStatementCache(database: Sqlite.Database, limit = 512): SqliteDatabase {
-  const cache = new Map<string, Sqlite.Statement>();
+function withStatementCache(database: Sqlite.Database, lock: WriteLock, limit = 512): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
   return {
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (!statement) {
         if (cache.size >= limit) cache.clear();
-        statement = database.prepare(sql);
+        statement = lockedStatement(database.prepare(sql), sql, lock);
         cache.set(sql, statement);
       }
       return statement;
@@ -93,8 +95,9 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-export function createSqliteDialect(path: string): StoreDialect {
-  const database = withStatementCache(openSqliteDatabase(path));
+/** `writeLock`: shared with the other threads of this process that write the same file (write-lock.ts). */
+export function createSqliteDialect(path: string, writeLock?: SharedArrayBuffer): StoreDialect {
+  const database = withStatementCache(openSqliteDatabase(path), new WriteLock(writeLock));
   const transactions = new OpenTransactions();
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }, transactions) });
   return {

@@ -89,47 +89,111 @@ function leased(db: Kysely<Database> | Transaction<Database>, row: ClaimedDelive
     .where('lease_owner', '=', row.leaseOwner);
 }
 
-/** Outbox rows owed by a decision (or fanned out from one of its rows); the one place rows are written. */
+/** Rows per multi-row insert or update: well under both stores' bound-parameter limits. */
+const CHUNK = 200;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+interface OutboxWrite {
+  parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>;
+  drafts: OutboxRowDraft[];
+  now: string;
+}
+
+/** Outbox rows, each owed by its parent (a decision, or a row it fans out from); the one place rows are written. */
+async function insertOutboxWrites(trx: Transaction<Database>, writes: OutboxWrite[]): Promise<void> {
+  const values = writes.flatMap(({ parent, drafts, now }) =>
+    drafts.map((o) => ({
+      tenant_id: parent.tenantId,
+      id: newId(),
+      decision_id: parent.decisionId,
+      topic: o.topic,
+      target: o.target,
+      idempotency_key: o.idempotencyKey,
+      payload: JSON.stringify(o.payload),
+      status: 'pending',
+      next_attempt_at: now,
+      created_at: o.createdAt ?? now,
+    })),
+  );
+  for (const chunk of chunks(values)) {
+    await trx
+      .insertInto('outbox')
+      .values(chunk)
+      // The same key twice (a fan-out repeated after a lost lease) is the same effect: once.
+      .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+      .execute();
+  }
+}
+
+/** Outbox rows owed by a decision (or fanned out from one of its rows), in one statement. */
 export async function insertOutboxRows(
   trx: Transaction<Database>,
   parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>,
   drafts: OutboxRowDraft[],
   now: string,
 ): Promise<void> {
-  if (drafts.length === 0) return;
-  await trx
-    .insertInto('outbox')
-    .values(
-      drafts.map((o) => ({
-        tenant_id: parent.tenantId,
-        id: newId(),
-        decision_id: parent.decisionId,
-        topic: o.topic,
-        target: o.target,
-        idempotency_key: o.idempotencyKey,
-        payload: JSON.stringify(o.payload),
-        status: 'pending',
-        next_attempt_at: now,
-        created_at: o.createdAt ?? now,
-      })),
-    )
-    // The same key twice (a fan-out repeated after a lost lease) is the same effect: once.
-    .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
-    .execute();
+  await insertOutboxWrites(trx, [{ parent, drafts, now }]);
 }
 
-export async function completeDelivery(
-  trx: Transaction<Database>,
-  row: ClaimedDelivery,
-  now: string,
-  then: OutboxRowDraft[],
-): Promise<boolean> {
-  const r = await leased(trx, row)
-    .set({ status: 'delivered', delivered_at: now, lease_owner: null, lease_until: null, last_error: null })
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) return false;
-  await insertOutboxRows(trx, row, then, now);
-  return true;
+export interface Completion {
+  row: ClaimedDelivery;
+  now: string;
+  then: OutboxRowDraft[];
+}
+
+const rowKey = (r: Pick<ClaimedDelivery, 'tenantId' | 'id'>) => `${r.tenantId}\u0000${r.id}`;
+
+/** Each row its own completion time (one value when they all share it). */
+function deliveredAt(chunk: Completion[]) {
+  const first = (chunk[0] as Completion).now;
+  if (chunk.every((i) => i.now === first)) return first;
+  const whens = chunk.map((i) => sql`when "tenant_id" = ${i.row.tenantId} and "id" = ${i.row.id} then ${i.now}`);
+  return sql<string>`case ${sql.join(whens, sql` `)} end`;
+}
+
+/**
+ * Several completions in the caller's transaction, in one guarded multi-row update (per 200
+ * rows) and one multi-row insert of their `then` rows. A row whose lease was lost (no longer
+ * pending, or owned by someone else) is not updated, its `then` rows are not written, and its
+ * result is false; the same row twice in one batch is true once (the first), as if settled in turn.
+ */
+export async function completeDeliveries(trx: Transaction<Database>, items: Completion[]): Promise<boolean[]> {
+  const firstOf = new Map<string, Completion>();
+  for (const i of items) if (!firstOf.has(rowKey(i.row))) firstOf.set(rowKey(i.row), i);
+  const delivered = new Set<string>();
+  for (const chunk of chunks([...firstOf.values()])) {
+    const rows = await trx
+      .updateTable('outbox')
+      .set({
+        status: 'delivered',
+        delivered_at: deliveredAt(chunk),
+        lease_owner: null,
+        lease_until: null,
+        last_error: null,
+      })
+      .where((eb) =>
+        eb(
+          eb.refTuple('tenant_id', 'id', 'lease_owner'),
+          'in',
+          chunk.map((i) => eb.tuple(i.row.tenantId, i.row.id, i.row.leaseOwner)),
+        ),
+      )
+      .where('status', '=', 'pending')
+      .returning(['tenant_id', 'id'])
+      .execute();
+    for (const r of rows) delivered.add(rowKey({ tenantId: r.tenant_id, id: r.id }));
+  }
+  const results = items.map((i) => firstOf.get(rowKey(i.row)) === i && delivered.has(rowKey(i.row)));
+  await insertOutboxWrites(
+    trx,
+    items.filter((_, n) => results[n]).map((i) => ({ parent: i.row, drafts: i.then, now: i.now })),
+  );
+  return results;
 }
 
 export async function retryDeliveryLater(

@@ -1,7 +1,19 @@
+/**
+ * The outbox worker's batched store work, on both stores: a group commit settles its rows in
+ * one guarded multi-row update (a row whose lease was taken over is false and nothing is
+ * written for it), and subscriptions are read once per tenant per tick, so one created or
+ * deleted between two ticks takes effect on the second.
+ */
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encryptSecret, generateSecret, secretKeyFromEnv } from '../src/crypto/secret-box.js';
+import { Metrics } from '../src/observability/metrics.js';
+import { subscriptionSecretWhere } from '../src/outbox/targets/webhook.js';
+import { OutboxWorker } from '../src/outbox/worker.js';
 import { newId } from '../src/store/ids.js';
 import type { ClaimedDelivery, OutboxRowDraft } from '../src/store/outbox-store.js';
 import type { SqlStore } from '../src/store/sql-store.js';
+import { type FakeSubscriber, startFakeSubscriber } from './support/fake-subscriber.js';
 import { openFreshStore, STORES } from './support/stores.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -116,6 +128,87 @@ for (const kind of STORES) {
       expect(await store.completeDeliveries([])).toEqual([]);
       const late = await store.db.selectFrom('outbox').select('id').where('idempotency_key', '=', 'late').execute();
       expect(late).toHaveLength(0);
+    });
+  });
+
+  describe(`outbox subscriptions, read once per tenant per tick (${kind})`, () => {
+    let store: SqlStore;
+    let fake: FakeSubscriber;
+    const reads: string[] = [];
+    let worker: OutboxWorker;
+    beforeAll(async () => {
+      store = await openFreshStore(kind);
+      fake = await startFakeSubscriber();
+      const counted: SqlStore = {
+        ...store,
+        listSubscriptions: (tenantId) => {
+          reads.push(tenantId);
+          return store.listSubscriptions(tenantId);
+        },
+        getSubscription: (tenantId, id) => {
+          reads.push(tenantId);
+          return store.getSubscription(tenantId, id);
+        },
+      };
+      worker = new OutboxWorker(
+        { store: counted, metrics: new Metrics(), log: pino({ level: 'silent' }) },
+        { batchSize: 32, breaker: false },
+      );
+    });
+    afterAll(async () => {
+      await fake.close();
+      await store.close();
+    });
+
+    const subscribe = async (tenantId: string, id: string) =>
+      store.createSubscription({
+        tenantId,
+        id,
+        url: fake.url,
+        events: ['task.assigned'],
+        encryptedSecret: encryptSecret(
+          secretKeyFromEnv(),
+          subscriptionSecretWhere(tenantId, id),
+          generateSecret('generic'),
+        ),
+        actor: 'test',
+        now: new Date().toISOString(),
+      });
+    const hooks = async () =>
+      (await store.db.selectFrom('outbox').select('idempotency_key').where('target', 'like', 'webhook:%').execute())
+        .map((r) => r.idempotency_key)
+        .sort();
+    const statuses = async () =>
+      new Set((await store.db.selectFrom('outbox').select('status').execute()).map((r) => r.status));
+
+    it('one read per tenant per tick; a subscription added (or deleted) between ticks is used by the next', async () => {
+      for (let n = 0; n < 4; n++) await insertRow(store, 'acme', 'subscribers', n);
+      for (let n = 4; n < 6; n++) await insertRow(store, 'beta', 'subscribers', n);
+      expect(await worker.tick()).toBe(6);
+      expect(reads.sort()).toEqual(['acme', 'beta']);
+      expect(await hooks()).toEqual([]);
+
+      const subId = newId();
+      await subscribe('acme', subId);
+      reads.length = 0;
+      for (let n = 6; n < 9; n++) await insertRow(store, 'acme', 'subscribers', n);
+      expect(await worker.tick()).toBe(3);
+      expect(reads).toEqual(['acme']);
+      const keys = [6, 7, 8].map((n) => `D-${n}:subscribers:task.assigned:${subId}`);
+      expect(await hooks()).toEqual(keys);
+
+      // The three webhook rows: one read of acme's subscriptions for all of them.
+      reads.length = 0;
+      expect(await worker.tick()).toBe(3);
+      expect(reads).toEqual(['acme']);
+      expect([...fake.countsById().keys()].sort()).toEqual(keys);
+      expect(await statuses()).toEqual(new Set(['delivered']));
+
+      expect(await store.deleteSubscription({ tenantId: 'acme', id: subId, actor: 'test', now: T0 })).toBe(true);
+      await insertRow(store, 'acme', 'subscribers', 9);
+      expect(await worker.tick()).toBe(1);
+      expect(await hooks()).toEqual(keys);
+      expect(await statuses()).toEqual(new Set(['delivered']));
     });
   });
 }

@@ -148,44 +148,29 @@ export interface Completion {
 
 const rowKey = (r: Pick<ClaimedDelivery, 'tenantId' | 'id'>) => `${r.tenantId}\u0000${r.id}`;
 
-/** Each row its own completion time (one value when they all share it). */
-function deliveredAt(chunk: Completion[]) {
-  const first = (chunk[0] as Completion).now;
-  if (chunk.every((i) => i.now === first)) return first;
-  const whens = chunk.map((i) => sql`when "tenant_id" = ${i.row.tenantId} and "id" = ${i.row.id} then ${i.now}`);
-  return sql<string>`case ${sql.join(whens, sql` `)} end`;
-}
-
 /**
- * Several completions in the caller's transaction, in one guarded multi-row update (per 200
- * rows) and one multi-row insert of their `then` rows. A row whose lease was lost (no longer
- * pending, or owned by someone else) is not updated, its `then` rows are not written, and its
- * result is false; the same row twice in one batch is true once (the first), as if settled in turn.
+ * Several completions in the caller's transaction: one guarded multi-row update (per 200 rows)
+ * and one multi-row insert of their `then` rows. A row whose lease was lost (no longer pending,
+ * or owned by someone else) is not updated, its `then` rows are not written, and its result is
+ * false; the same row twice in one batch is true once (the first), as if settled in turn.
+ *
+ * `update … from (values …)`: each row keeps its own completion time, and both stores find
+ * each row by its primary key (an IN list of row values makes SQLite scan every pending row).
+ * A VALUES table's columns are column1, column2, … on SQLite and PostgreSQL alike.
  */
 export async function completeDeliveries(trx: Transaction<Database>, items: Completion[]): Promise<boolean[]> {
   const firstOf = new Map<string, Completion>();
   for (const i of items) if (!firstOf.has(rowKey(i.row))) firstOf.set(rowKey(i.row), i);
   const delivered = new Set<string>();
   for (const chunk of chunks([...firstOf.values()])) {
-    const rows = await trx
-      .updateTable('outbox')
-      .set({
-        status: 'delivered',
-        delivered_at: deliveredAt(chunk),
-        lease_owner: null,
-        lease_until: null,
-        last_error: null,
-      })
-      .where((eb) =>
-        eb(
-          eb.refTuple('tenant_id', 'id', 'lease_owner'),
-          'in',
-          chunk.map((i) => eb.tuple(i.row.tenantId, i.row.id, i.row.leaseOwner)),
-        ),
-      )
-      .where('status', '=', 'pending')
-      .returning(['tenant_id', 'id'])
-      .execute();
+    const values = sql.join(chunk.map((i) => sql`(${i.row.tenantId}, ${i.row.id}, ${i.row.leaseOwner}, ${i.now})`));
+    const { rows } = await sql<{ tenant_id: string; id: string }>`
+      update "outbox" set "status" = 'delivered', "delivered_at" = "v"."column4",
+        "lease_owner" = null, "lease_until" = null, "last_error" = null
+      from (values ${values}) as "v"
+      where "outbox"."tenant_id" = "v"."column1" and "outbox"."id" = "v"."column2"
+        and "outbox"."lease_owner" = "v"."column3" and "outbox"."status" = 'pending'
+      returning "outbox"."tenant_id", "outbox"."id"`.execute(trx);
     for (const r of rows) delivered.add(rowKey({ tenantId: r.tenant_id, id: r.id }));
   }
   const results = items.map((i) => firstOf.get(rowKey(i.row)) === i && delivered.has(rowKey(i.row)));

@@ -18,6 +18,7 @@ import type { SubscriptionStore } from '../store/subscription-store.js';
 import { TARGETS, targetName } from './targets/index.js';
 import { subscribesTo } from './targets/subscribers.js';
 import type { OutboxTarget } from './targets/types.js';
+import { type SubscriptionReader, tickSubscriptions } from './tick-subscriptions.js';
 
 export interface OutboxWorkerOptions {
   batchSize?: number;
@@ -124,7 +125,9 @@ export class OutboxWorker {
     } catch (e) {
       this.deps.log.error({ err: e }, 'claiming outbox rows failed');
     }
-    await Promise.all(claimed.map((row) => this.attempt(row)));
+    // Read once per tenant for the whole batch: a change made through the API shows on the next tick.
+    const subscriptions = tickSubscriptions(store);
+    await Promise.all(claimed.map((row) => this.attempt(row, subscriptions)));
     return claimed.length;
   }
 
@@ -135,7 +138,7 @@ export class OutboxWorker {
     }
   }
 
-  private async attempt(row: ClaimedDelivery): Promise<void> {
+  private async attempt(row: ClaimedDelivery, subscriptions: SubscriptionReader): Promise<void> {
     const admission = this.breaker?.admit(row.target) ?? { allowed: true };
     if (!admission.allowed) {
       // Paused: put back untried, due when the pause ends (a lost lease just means someone else has it).
@@ -146,14 +149,14 @@ export class OutboxWorker {
     }
     let outcome: AttemptOutcome = 'neutral';
     try {
-      outcome = await this.deliver(row);
+      outcome = await this.deliver(row, subscriptions);
     } finally {
       this.breaker?.record(row.target, outcome);
     }
   }
 
   /** One attempt; what it says about the target (for the breaker). */
-  private async deliver(row: ClaimedDelivery): Promise<AttemptOutcome> {
+  private async deliver(row: ClaimedDelivery, subscriptions: SubscriptionReader): Promise<AttemptOutcome> {
     const name = targetName(row.target);
     const target = this.o.targets[name];
     const { metrics, log } = this.deps;
@@ -164,7 +167,7 @@ export class OutboxWorker {
       try {
         if (!target) throw new PermanentError(`no target ${name}`);
         await target.deliver(row, {
-          store: this.deps.store,
+          store: subscriptions,
           signal,
           now: this.o.clock(),
           attemptTimeoutMs: this.o.attemptTimeoutMs,
@@ -177,7 +180,7 @@ export class OutboxWorker {
           : e instanceof PermanentError
             ? 'success'
             : 'failure';
-        await this.failed(row, name, e);
+        await this.failed(row, name, e, subscriptions);
         return outcome;
       }
       const now = this.o.clock();
@@ -194,7 +197,12 @@ export class OutboxWorker {
     }
   }
 
-  private async failed(row: ClaimedDelivery, name: string, e: unknown): Promise<void> {
+  private async failed(
+    row: ClaimedDelivery,
+    name: string,
+    e: unknown,
+    subscriptions: SubscriptionReader,
+  ): Promise<void> {
     const { store, metrics, log } = this.deps;
     const now = this.o.clock();
     const message = e instanceof Error ? e.message : String(e);
@@ -215,7 +223,7 @@ export class OutboxWorker {
       }
       reason = `${verdict.reason}; last error: ${message}`;
     }
-    const notice = await this.deadNotice(row, reason);
+    const notice = await this.deadNotice(row, reason, subscriptions);
     if (await store.killDelivery(row, reason, now.toISOString(), notice)) {
       metrics.deliveries.inc({ target: name, outcome: 'dead' });
       metrics.deliveryDeadLetters.inc({ tenant: row.tenantId, target: name });
@@ -224,9 +232,13 @@ export class OutboxWorker {
   }
 
   /** A `delivery.dead` row for subscribers, if any subscribe to it (never for a dead notice itself: no loops). */
-  private async deadNotice(row: ClaimedDelivery, reason: string): Promise<OutboxRowDraft | null> {
+  private async deadNotice(
+    row: ClaimedDelivery,
+    reason: string,
+    subscriptions: SubscriptionReader,
+  ): Promise<OutboxRowDraft | null> {
     if (row.topic === 'delivery.dead') return null;
-    const subs = await this.deps.store.listSubscriptions(row.tenantId);
+    const subs = await subscriptions.listSubscriptions(row.tenantId);
     if (!subs.some((s) => subscribesTo(s.events, 'delivery.dead'))) return null;
     return {
       topic: 'delivery.dead',

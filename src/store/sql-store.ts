@@ -188,14 +188,13 @@ export function createSqlStore(d: StoreDialect): SqlStore {
   const outboxStore: OutboxStore = {
     claimDeliveries: (owner, targets, limit, leaseMs, now) =>
       outbox.claimDeliveries(d, owner, targets, limit, leaseMs, now),
-    completeDelivery: (row, now, then) =>
-      inTransaction('completeDelivery', (trx) => outbox.completeDelivery(trx, row, now, then)),
-    completeDeliveries: (items) =>
-      inTransaction('completeDeliveries', async (trx) => {
-        const results: boolean[] = [];
-        for (const i of items) results.push(await outbox.completeDelivery(trx, i.row, i.now, i.then));
-        return results;
-      }),
+    completeDelivery: async (row, now, then) => {
+      const [done] = await inTransaction('completeDelivery', (trx) =>
+        outbox.completeDeliveries(trx, [{ row, now, then }]),
+      );
+      return done === true;
+    },
+    completeDeliveries: (items) => inTransaction('completeDeliveries', (trx) => outbox.completeDeliveries(trx, items)),
     retryDeliveryLater: (row, error, nextAttemptAt) => outbox.retryDeliveryLater(d, row, error, nextAttemptAt),
     postponeDelivery: (row, nextAttemptAt) => outbox.postponeDelivery(d, row, nextAttemptAt),
     killDelivery: (row, reason, now, notice) =>

@@ -1,9 +1,9 @@
 import type { ClaimedDelivery, OutboxRowDraft } from '../../store/outbox-store.js';
-import type { SubscriptionStore } from '../../store/subscription-store.js';
+import type { SubscriptionReader } from '../tick-subscriptions.js';
 
 export interface DeliveryContext {
-  /** Targets read subscriptions only (fan-out, a webhook's URL and secret). */
-  store: SubscriptionStore;
+  /** Targets read subscriptions only (fan-out, a webhook's URL and secret), once per tenant per tick. */
+  store: SubscriptionReader;
   /** Aborted at the per-attempt timeout or when the worker stops. */
   signal: AbortSignal;
   now: Date;

@@ -89,20 +89,32 @@ function leased(db: Kysely<Database> | Transaction<Database>, row: ClaimedDelive
     .where('lease_owner', '=', row.leaseOwner);
 }
 
-/** Outbox rows owed by a decision (or fanned out from one of its rows); the one place rows are written. */
-export async function insertOutboxRows(
-  trx: Transaction<Database>,
-  parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>,
-  drafts: OutboxRowDraft[],
-  now: string,
-): Promise<void> {
-  if (drafts.length === 0) return;
-  await trx
-    .insertInto('outbox')
-    .values(outboxRowsOf(parent, drafts, now))
-    // The same key twice (a fan-out repeated after a lost lease) is the same effect: once.
-    .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
-    .execute();
+/** Rows per multi-row insert or update: well under both stores' bound-parameter limits. */
+const CHUNK = 200;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+interface OutboxWrite {
+  parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>;
+  drafts: OutboxRowDraft[];
+  now: string;
+}
+
+/** Outbox rows, each owed by its parent (a decision, or a row it fans out from); the one place rows are written. */
+async function insertOutboxWrites(trx: Transaction<Database>, writes: OutboxWrite[]): Promise<void> {
+  const values = writes.flatMap(({ parent, drafts, now }) => outboxRowsOf(parent, drafts, now));
+  for (const chunk of chunks(values)) {
+    await trx
+      .insertInto('outbox')
+      .values(chunk)
+      // The same key twice (a fan-out repeated after a lost lease) is the same effect: once.
+      .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+      .execute();
+  }
 }
 
 /** Pending outbox rows for these drafts (shared with buffered-writes.ts). */
@@ -125,18 +137,55 @@ export function outboxRowsOf(
   }));
 }
 
-export async function completeDelivery(
+/** Outbox rows owed by a decision (or fanned out from one of its rows), in one statement. */
+export async function insertOutboxRows(
   trx: Transaction<Database>,
-  row: ClaimedDelivery,
+  parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>,
+  drafts: OutboxRowDraft[],
   now: string,
-  then: OutboxRowDraft[],
-): Promise<boolean> {
-  const r = await leased(trx, row)
-    .set({ status: 'delivered', delivered_at: now, lease_owner: null, lease_until: null, last_error: null })
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) return false;
-  await insertOutboxRows(trx, row, then, now);
-  return true;
+): Promise<void> {
+  await insertOutboxWrites(trx, [{ parent, drafts, now }]);
+}
+
+export interface Completion {
+  row: ClaimedDelivery;
+  now: string;
+  then: OutboxRowDraft[];
+}
+
+const rowKey = (r: Pick<ClaimedDelivery, 'tenantId' | 'id'>) => `${r.tenantId}\u0000${r.id}`;
+
+/**
+ * Several completions in the caller's transaction: one guarded multi-row update (per 200 rows)
+ * and one multi-row insert of their `then` rows. A row whose lease was lost (no longer pending,
+ * or owned by someone else) is not updated, its `then` rows are not written, and its result is
+ * false; the same row twice in one batch is true once (the first), as if settled in turn.
+ *
+ * `update … from (values …)`: each row keeps its own completion time, and both stores find
+ * each row by its primary key (an IN list of row values makes SQLite scan every pending row).
+ * A VALUES table's columns are column1, column2, … on SQLite and PostgreSQL alike.
+ */
+export async function completeDeliveries(trx: Transaction<Database>, items: Completion[]): Promise<boolean[]> {
+  const firstOf = new Map<string, Completion>();
+  for (const i of items) if (!firstOf.has(rowKey(i.row))) firstOf.set(rowKey(i.row), i);
+  const delivered = new Set<string>();
+  for (const chunk of chunks([...firstOf.values()])) {
+    const values = sql.join(chunk.map((i) => sql`(${i.row.tenantId}, ${i.row.id}, ${i.row.leaseOwner}, ${i.now})`));
+    const { rows } = await sql<{ tenant_id: string; id: string }>`
+      update "outbox" set "status" = 'delivered', "delivered_at" = "v"."column4",
+        "lease_owner" = null, "lease_until" = null, "last_error" = null
+      from (values ${values}) as "v"
+      where "outbox"."tenant_id" = "v"."column1" and "outbox"."id" = "v"."column2"
+        and "outbox"."lease_owner" = "v"."column3" and "outbox"."status" = 'pending'
+      returning "outbox"."tenant_id", "outbox"."id"`.execute(trx);
+    for (const r of rows) delivered.add(rowKey({ tenantId: r.tenant_id, id: r.id }));
+  }
+  const results = items.map((i) => firstOf.get(rowKey(i.row)) === i && delivered.has(rowKey(i.row)));
+  await insertOutboxWrites(
+    trx,
+    items.filter((_, n) => results[n]).map((i) => ({ parent: i.row, drafts: i.then, now: i.now })),
+  );
+  return results;
 }
 
 export async function retryDeliveryLater(

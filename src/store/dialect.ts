@@ -8,6 +8,8 @@ export interface StoreDialect {
   db: Kysely<Database>;
   /** Row locks (SELECT … FOR UPDATE [SKIP LOCKED]). SQLite serialises writers instead. */
   rowLocks: boolean;
+  /** Bound parameters one statement may carry (SQLite's SQLITE_MAX_VARIABLE_NUMBER; PostgreSQL's protocol limit). */
+  maxParameters: number;
   isUniqueViolation(error: unknown): boolean;
   /** The open transactions, whose drivers refuse main-handle queries from inside one (the guard). */
   transactions: OpenTransactions;

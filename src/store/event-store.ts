@@ -11,6 +11,19 @@ export interface NewEvent {
   body: string;
   /** Source headers the normalizer needs later (e.g. which GitHub event). */
   meta?: Record<string, string>;
+  /**
+   * Insert it already leased to a worker of this process (its first attempt), exactly as
+   * claimEvents would have left it, so the worker can route it without claiming it back.
+   * Applies only if the event is accepted: a duplicate never changes the stored row's lease.
+   */
+  lease?: EventLease;
+}
+
+/** A lease taken at insert: status 'processing', attempts 1. */
+export interface EventLease {
+  owner: string;
+  /** RFC 3339 UTC: now + the worker's lease. */
+  until: string;
 }
 
 export type InsertEventResult = { status: 'accepted'; id: string } | { status: 'duplicate'; id: string };
@@ -41,7 +54,10 @@ export interface EventRow {
 }
 
 export interface EventStore {
-  /** Group commit: all rows in one transaction; duplicates (even within the batch) are counted, not inserted. */
+  /**
+   * Group commit: all rows in one transaction; duplicates (even within the batch) are counted,
+   * not inserted. The first of a dedupe key in the batch is the one accepted (if no row has it yet).
+   */
   insertEvents(batch: NewEvent[]): Promise<InsertEventResult[]>;
   claimEvents(owner: string, limit: number, leaseMs: number, now: Date): Promise<ClaimedEvent[]>;
   /** Put an event back for another attempt from `retryAt` on (after an unexpected error, or at shutdown). */

@@ -40,6 +40,7 @@ export function createPostgresDialect(connectionString: string, poolSize = 10): 
     name: 'postgres',
     db,
     rowLocks: true,
+    maxParameters: 65_535,
     transactions,
     isUniqueViolation: (e) => (e as { code?: unknown })?.code === '23505',
     close: () => db.destroy(),

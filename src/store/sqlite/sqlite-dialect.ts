@@ -104,6 +104,7 @@ export function createSqliteDialect(path: string, writeLock?: SharedArrayBuffer)
     name: 'sqlite',
     db,
     rowLocks: false,
+    maxParameters: 32_766,
     transactions,
     isUniqueViolation: (e) =>
       typeof (e as { code?: unknown })?.code === 'string' &&

@@ -58,6 +58,46 @@ for (const kind of STORES) {
       expect([a.status, b.status]).toEqual([202, 202]);
     });
 
+    it('a burst mixing new deliveries, concurrent duplicates and redeliveries of an earlier one: same answers, counts and one decision each', async () => {
+      const stamp = Date.now();
+      const earlier = taskPayload();
+      const first = await postEvent(t.base, '/hooks/acme/tickets', earlier, { id: `msg_mix_x_${stamp}` });
+      expect(first.status).toBe(202);
+      const x = first.body.eventId as string;
+      const repeated = taskPayload();
+      const distinct = Array.from({ length: 4 }, () => taskPayload());
+      const post = (payload: Record<string, unknown>, id: string) =>
+        postEvent(t.base, '/hooks/acme/tickets', payload, { id });
+      const [ys, xs, zs] = await Promise.all([
+        Promise.all(Array.from({ length: 5 }, () => post(repeated, `msg_mix_y_${stamp}`))),
+        Promise.all(Array.from({ length: 3 }, () => post(earlier, `msg_mix_x_${stamp}`))),
+        Promise.all(distinct.map((p, i) => post(p, `msg_mix_z${i}_${stamp}`))),
+      ]);
+      expect(ys.filter((r) => r.status === 202)).toHaveLength(1);
+      const y = ys.find((r) => r.status === 202)!.body.eventId as string;
+      expect(ys.filter((r) => r.status === 200)).toEqual(
+        Array.from({ length: 4 }, () => expect.objectContaining({ body: { status: 'duplicate', eventId: y } })),
+      );
+      expect(xs.map((r) => [r.status, r.body])).toEqual(
+        Array.from({ length: 3 }, () => [200, { status: 'duplicate', eventId: x }]),
+      );
+      expect(zs.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+      const z = zs.map((r) => r.body.eventId as string);
+      expect(new Set([x, y, ...z]).size).toBe(6);
+
+      for (const id of [x, y, ...z]) {
+        await waitFor(async () => (await t.store.getEvent('acme', id))?.status === 'decided', 20_000, `decision ${id}`);
+        expect(await decisionsFor(id), id).toHaveLength(1);
+        // Routed on its first attempt: handed or claimed once, never claimed again.
+        expect((await t.store.getEvent('acme', id))?.attempts, id).toBe(1);
+      }
+      expect((await t.store.getEvent('acme', x))?.duplicates).toBe(3);
+      expect((await t.store.getEvent('acme', y))?.duplicates).toBe(4);
+      expect(await Promise.all(z.map(async (id) => (await t.store.getEvent('acme', id))?.duplicates))).toEqual([
+        0, 0, 0, 0,
+      ]);
+    });
+
     it('dedupes on a configured payload path regardless of webhook-id', async () => {
       const ticket = { ticket: { id: 9001, subject: 'Card declined', urgent: true, tags: ['payments'] } };
       const results = await Promise.all(

@@ -63,7 +63,11 @@ const transactions = new Map<string, TxnStat>();
 
 function kindOf(sql: string): string | null {
   if (sql.startsWith('insert into "events"')) return 'intake insert';
-  if (sql.startsWith('update "events" set "status" = ?, "task_id"') || sql.startsWith('savepoint'))
+  if (
+    sql.startsWith('update "events" set "status" = ?, "task_id"') ||
+    sql.startsWith('update "events" set "status" = \'decided\'') || // the buffered batch's multi-row end
+    sql.startsWith('savepoint')
+  )
     return 'pipeline batch';
   if (sql.startsWith('update "outbox" set "status"')) return 'outbox completions';
   if (sql.startsWith('insert into "audit_heads"')) return null; // the pipeline locks the audit heads first

@@ -35,10 +35,11 @@ export function openSqliteDatabase(path: string): Sqlite.Database {
 /**
  * Kysely prepares every query anew; on better-sqlite3 that costs more than a small insert
  * itself (bench profile: ~30 µs prepare vs ~25 µs insert). The store issues a few dozen
- * distinct SQL texts, so keep their prepared statements. Safe because Kysely runs one query
+ * distinct SQL texts (plus one per row count of each multi-row statement: up to a few hundred),
+ * so keep their prepared statements. Safe because Kysely runs one query
  * at a time on this single connection.
  */
-function withStatementCache(database: Sqlite.Database, lock: WriteLock, limit = 512): SqliteDatabase {
+function withStatementCache(database: Sqlite.Database, lock: WriteLock, limit = 2048): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
   return {
     prepare(sql: string) {

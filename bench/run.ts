@@ -247,12 +247,12 @@ async function main(): Promise<void> {
     },
   };
   const saturationWhat =
-    'the default `serve` (role all: intake, API, pipeline and outbox workers in one process), fresh store, demo ' +
+    'the default `serve` (role all: intake and API on the main thread, pipeline and outbox workers in their thread, one process), fresh store, demo ' +
     `config with capacities raised: after 1,000 warm-up events, ${SATURATION_EVENTS} distinct signed events (each ` +
     'a new task that gets assigned) sent as fast as 64 keep-alive connections allow (64 in flight). ' +
     'acceptedPerSecond = 202s / (first POST → last 202); routedPerSecond = decisions / (first POST → last ' +
     'decision timestamp); then atRate: an open loop at 80 % of routedPerSecond for 10 s, POST (bench clock) → ' +
-    'decision timestamp (decisions.created_at, taken just before decide() and committed with the decision), and ' +
+    'decision timestamp (decisions.created_at: the event's one `now`, taken when its preparation starts, committed with the decision), and ' +
     "the server's own intake → committed histogram over that phase";
   const fullReport = {
     ...report,

@@ -10,7 +10,7 @@
  * 3. fixed rate: 80 % of the measured routed/s for 10 s (open loop, a send slot every
  *    1/rate s whatever the answers): POST → decision committed, as the bench sees it by
  *    polling the store every 5 ms (CommitWatcher), p50/p99; beside it POST → the decision's own
- *    timestamp (decisions.created_at, taken before decide()) and the server's own histogram
+ *    timestamp (decisions.created_at: the event's one `now`, taken when its preparation starts) and the server's own histogram
  *    (intake → committed, /metrics). The bench and the child share the machine's clock.
  *
  * Every phase is bounded in count and time; everything runs on 127.0.0.1. With a probe

@@ -149,7 +149,7 @@ export async function runE2e(
         Object.fromEntries((db.prepare(sql).all() as { k: string; n: number }[]).map((r) => [r.k, r.n]));
       return {
         latencyCovers:
-          'intake handler start (events.received_at) → decision timestamp (decisions.created_at: the event\'s one `now`, ' +
+          "intake handler start (events.received_at) → decision timestamp (decisions.created_at: the event's one `now`, " +
           'taken when the pipeline starts preparing it, committed with the decision); only committed decisions are counted',
         targetRate: E2E_RATE,
         sent: next,

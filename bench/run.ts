@@ -252,7 +252,7 @@ async function main(): Promise<void> {
     'a new task that gets assigned) sent as fast as 64 keep-alive connections allow (64 in flight). ' +
     'acceptedPerSecond = 202s / (first POST → last 202); routedPerSecond = decisions / (first POST → last ' +
     'decision timestamp); then atRate: an open loop at 80 % of routedPerSecond for 10 s, POST (bench clock) → ' +
-    'decision timestamp (decisions.created_at: the event's one `now`, taken when its preparation starts, committed with the decision), and ' +
+    "decision timestamp (decisions.created_at: the event's one `now`, taken when its preparation starts, committed with the decision), and " +
     "the server's own intake → committed histogram over that phase";
   const fullReport = {
     ...report,

@@ -54,6 +54,8 @@ export interface ServerOptions {
 export interface RemoteWorker {
   wake(): void;
   metrics(): Promise<MetricsJson>;
+  /** A function version was created here: the remote side's registry must not keep it as missing. */
+  functionCreated(tenantId: string, name: string, version: number): void;
 }
 
 export const DEFAULT_TX_WATCHDOG_MS = 5_000;
@@ -65,6 +67,8 @@ export interface Server {
   outbox: OutboxWorker | null;
   drainer: BacklogDrainer;
   committer: GroupCommitter;
+  /** The function versions this server looks up and caches. */
+  functions: FunctionRegistry;
   /** The active policy version of each tenant, swapped into `config.tenants`. */
   policies: PolicyRegistry;
   close(): Promise<void>;
@@ -89,7 +93,10 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       storeLog.warn({ what: t.what, detail: t.detail, openMs: t.openMs }, 'slow store transaction ended'),
   });
   // One registry (immutable versions, cached) and one sandbox per process, shared by API and pipeline.
-  const functionRegistry = new FunctionRegistry(store, { clock });
+  const functionRegistry = new FunctionRegistry(store, {
+    clock,
+    onCreated: (fn) => options.remoteWorker?.functionCreated(fn.tenantId, fn.name, fn.version),
+  });
   const functionHost = createFunctionHost(functionRegistry);
   const policies = new PolicyRegistry(store, config, logger.child({ component: 'policy' }));
   await policies.bootstrap(clock());
@@ -188,6 +195,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     outbox,
     drainer,
     committer,
+    functions: functionRegistry,
     policies,
     async close() {
       clearInterval(policyTimer);

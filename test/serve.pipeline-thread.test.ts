@@ -2,13 +2,17 @@
  * `serve` with the default role runs its pipeline and outbox workers in a worker thread
  * (src/cli/pipeline-thread-host.ts). Through a real child process on both stores: events are
  * routed, /metrics shows the thread's counters merged with the main thread's (process metrics
- * once), a SIGTERM stops both threads and exits 0; SWITCHYARD_PIPELINE_THREAD=0 routes on the
- * main thread instead.
+ * once), a SIGTERM stops both threads and exits 0; a function uploaded through the API (main
+ * thread) is used by the very next decision (the thread's registry had it as missing since
+ * boot); SWITCHYARD_PIPELINE_THREAD=0 routes on the main thread instead.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../src/api/api-keys.js';
 import { openStore } from '../src/store/open-store.js';
 import { killChildServers, startChildServer, stopChildServer } from './support/cli.js';
-import { signedHeaders, TEST_CONFIG_PATH, taskPayload, waitUntilSettled } from './support/server.js';
+import { SECRETS } from './support/secrets.js';
+import { signedHeaders, TEST_CONFIG_PATH, taskPayload, waitFor, waitUntilSettled } from './support/server.js';
 import { freshStoreUrl, STORES } from './support/stores.js';
 
 afterAll(killChildServers);
@@ -47,6 +51,43 @@ for (const kind of STORES) {
         const exited = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
         await stopChildServer(server);
         expect(await exited).toBe(0);
+      } finally {
+        await store.close();
+      }
+    }, 90_000);
+
+    it('a function uploaded through the API decides the next event at once, in the sandbox of the thread', async () => {
+      const dbUrl = await freshStoreUrl(kind);
+      const store = await openStore(dbUrl);
+      try {
+        const { key } = await createApiKey(store, 'shop', 'thread');
+        const server = await startChildServer(dbUrl, 'examples/functions.yaml');
+        const upload = await fetch(`${server.base}/api/v1/functions/release-freeze/versions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            kind: 'decide',
+            runtime: 'javascript',
+            source: readFileSync('examples/functions/release-freeze.js', 'utf8'),
+            fields: { task: ['type', 'labels'], member: [] },
+          }),
+        });
+        expect(upload.status, await upload.clone().text()).toBe(201);
+        const body = JSON.stringify({ externalId: 'CHG-7', title: 'Deploy checkout 4.3', type: 'change' });
+        const res = await fetch(`${server.base}/hooks/shop/changes`, {
+          method: 'POST',
+          headers: signedHeaders(body, { secret: SECRETS.shopChanges }),
+          body,
+        });
+        expect(res.status).toBe(202);
+        const decision = await waitFor(
+          () => store.db.selectFrom('decisions').select(['detail']).executeTakeFirst(),
+          30_000,
+          'the decision',
+        );
+        const calls = (JSON.parse(decision.detail) as { functions?: Record<string, unknown>[] }).functions ?? [];
+        expect(calls.map((c) => [c.name, c.version, c.outcome])).toContainEqual(['release-freeze', 1, 'ok']);
+        await stopChildServer(server);
       } finally {
         await store.close();
       }

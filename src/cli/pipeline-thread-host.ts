@@ -18,7 +18,11 @@ export interface PipelineThreadData {
   txWatchdogMs?: number;
 }
 
-export type ToThread = { type: 'wake' } | { type: 'metrics'; id: number } | { type: 'stop' };
+export type ToThread =
+  | { type: 'wake' }
+  | { type: 'metrics'; id: number }
+  | { type: 'function-created'; tenantId: string; name: string; version: number }
+  | { type: 'stop' };
 type FromThread =
   | { type: 'ready' }
   | { type: 'metrics'; id: number; metrics?: MetricsJson; error?: string }
@@ -78,6 +82,11 @@ export class PipelineThread implements RemoteWorker {
       this.wakePosted = false;
       this.worker.postMessage({ type: 'wake' } satisfies ToThread);
     });
+  }
+
+  /** An upload through the API (main thread): the thread's registry looks the version up afresh. */
+  functionCreated(tenantId: string, name: string, version: number): void {
+    this.worker.postMessage({ type: 'function-created', tenantId, name, version } satisfies ToThread);
   }
 
   /** The thread's metrics (prom-client JSON); none if it does not answer in time. */

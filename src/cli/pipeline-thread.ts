@@ -35,6 +35,9 @@ port.on('message', (m: ToThread) => {
     case 'wake':
       server.worker?.wake();
       return;
+    case 'function-created':
+      server.functions.forgetMissing(m.tenantId, m.name, m.version);
+      return;
     case 'metrics':
       server.metrics.registry
         .getMetricsAsJSON()

@@ -33,6 +33,8 @@ export interface FunctionRegistryOptions {
   now?: () => number;
   /** The key secrets are encrypted under (default: SWITCHYARD_SECRET_KEY, read when needed). */
   secretKey?: () => Buffer;
+  /** Told of every version created here (serve passes it on to its pipeline thread's registry: forgetMissing). */
+  onCreated?: (fn: FunctionVersion) => void;
 }
 
 /** Bound as associated data: a function secret row copied to another name or tenant does not decrypt. */
@@ -57,7 +59,7 @@ export class FunctionRegistry {
 
   constructor(
     private readonly store: FunctionStore,
-    options: FunctionRegistryOptions = {},
+    private readonly options: FunctionRegistryOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.cacheSize = options.cacheSize ?? 1000;
@@ -89,6 +91,7 @@ export class FunctionRegistry {
     this.remember(r.version);
     if (r.status === 'unchanged') return { version: r.version, created: false };
     if (r.secretCreated) this.secrets.delete(`${tenantId}\0${checked.name}`);
+    this.options.onCreated?.(r.version);
     return { version: r.version, created: true, ...(r.secretCreated && secret ? { secret } : {}) };
   }
 
@@ -133,6 +136,12 @@ export class FunctionRegistry {
       : undefined;
     this.secrets.set(key, { key: value, until: now + this.secretTtlMs });
     return value;
+  }
+
+  /** Another registry of this process created this version: look it (and the name's secret) up afresh. */
+  forgetMissing(tenantId: string, name: string, version: number): void {
+    this.missing.delete(cacheKey(tenantId, name, version));
+    this.secrets.delete(`${tenantId}\0${name}`);
   }
 
   private remember(fn: FunctionVersion): void {

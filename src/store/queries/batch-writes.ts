@@ -104,8 +104,8 @@ export async function findTaskByExternalId(
   return r && toTaskRow(r);
 }
 
-/** The store's part of a snapshot: open tasks (total and per type), away flags, round-robin turns. */
-export async function readSnapshot(db: Kysely<Database>, tenantId: string): Promise<Snapshot> {
+/** The rows a snapshot is made of (shared with buffered-writes.ts, which keeps them in memory). */
+export async function readSnapshotRows(db: Kysely<Database>, tenantId: string) {
   const members = await db
     .selectFrom('member_state')
     .select(['member_id', 'open_tasks', 'away'])
@@ -122,6 +122,12 @@ export async function readSnapshot(db: Kysely<Database>, tenantId: string): Prom
     .select(['route', 'member_id', 'turn'])
     .where('tenant_id', '=', tenantId)
     .execute();
+  return { members, typed, turns };
+}
+
+/** The store's part of a snapshot: open tasks (total and per type), away flags, round-robin turns. */
+export async function readSnapshot(db: Kysely<Database>, tenantId: string): Promise<Snapshot> {
+  const { members, typed, turns } = await readSnapshotRows(db, tenantId);
   const snapshot: Snapshot = { load: {}, away: {} };
   for (const m of members) {
     if (m.open_tasks) snapshot.load[m.member_id] = m.open_tasks;

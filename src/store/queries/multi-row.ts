@@ -36,26 +36,21 @@ function cached(key: string, build: () => string): string {
   return text;
 }
 
-/** INSERT of `rows` (all with the keys of the first), in chunks; `onConflict` is appended verbatim. */
+/** INSERT of `rows` (all with the keys of the first), in chunks. */
 export async function insertRows<T extends keyof Database & string>(
   d: StoreDialect,
   trx: Transaction<Database>,
   table: T,
   rows: Insertable<Database[T]>[],
-  onConflict = '',
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as object);
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    const text = cached(`${d.name}\0insert\0${table}\0${columns.join(',')}\0${chunk.length}\0${onConflict}`, () =>
-      [
-        `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')})`,
-        `values ${placeholders(d, chunk.length, columns.length)}`,
-        onConflict,
-      ]
-        .join(' ')
-        .trim(),
+    const text = cached(
+      `${d.name}\0insert\0${table}\0${columns.join(',')}\0${chunk.length}`,
+      () =>
+        `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${placeholders(d, chunk.length, columns.length)}`,
     );
     const params: Value[] = [];
     for (const row of chunk) for (const c of columns) params.push(((row as Record<string, Value>)[c] ?? null) as Value);

@@ -98,14 +98,14 @@ function chunks<T>(items: T[]): T[][] {
   return out;
 }
 
-interface OutboxWrite {
+export interface OutboxWrite {
   parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>;
   drafts: OutboxRowDraft[];
   now: string;
 }
 
 /** Outbox rows, each owed by its parent (a decision, or a row it fans out from); the one place rows are written. */
-async function insertOutboxWrites(trx: Transaction<Database>, writes: OutboxWrite[]): Promise<void> {
+export async function insertOutboxWrites(trx: Transaction<Database>, writes: OutboxWrite[]): Promise<void> {
   const values = writes.flatMap(({ parent, drafts, now }) => outboxRowsOf(parent, drafts, now));
   for (const chunk of chunks(values)) {
     await trx
@@ -117,8 +117,8 @@ async function insertOutboxWrites(trx: Transaction<Database>, writes: OutboxWrit
   }
 }
 
-/** Pending outbox rows for these drafts (shared with buffered-writes.ts). */
-export function outboxRowsOf(
+/** Pending outbox rows for these drafts. */
+function outboxRowsOf(
   parent: Pick<ClaimedDelivery, 'tenantId' | 'decisionId'>,
   drafts: OutboxRowDraft[],
   now: string,

@@ -41,7 +41,7 @@ import { assigneesOf, findTaskByExternalId } from './batch-writes.js';
 import { decisionRowOf, keyedDrafts, taskRowOf } from './commit-decision.js';
 import { closeFromEvent, ignoreEvent, overrideFromEvent } from './event-actions.js';
 import { deadLetterEvent, mergeIntoTask } from './event-outcomes.js';
-import { type DecidedEvent, finishDecidedEvents, insertRows, ROWS_PER_STATEMENT } from './multi-row.js';
+import { chunks, type DecidedEvent, finishDecidedEvents, insertRows } from './multi-row.js';
 import { insertOutboxWrites, type OutboxWrite } from './outbox.js';
 import { commitRedecision, listBacklog } from './task-lifecycle.js';
 
@@ -65,8 +65,7 @@ export class BufferedBatchWrites implements BufferedPipelineWrites {
 
   async prefetchTasks(tenantId: string, externalIds: string[]): Promise<void> {
     const wanted = [...new Set(externalIds)].filter((x) => !this.tasks.has(key(tenantId, x)));
-    for (let i = 0; i < wanted.length; i += ROWS_PER_STATEMENT) {
-      const chunk = wanted.slice(i, i + ROWS_PER_STATEMENT);
+    for (const chunk of chunks(wanted)) {
       const rows = await this.trx
         .selectFrom('tasks')
         .selectAll()

@@ -11,7 +11,14 @@ import type { StoreDialect } from '../dialect.js';
 import type { Database } from '../schema.js';
 
 /** Rows per statement: well inside SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
-export const ROWS_PER_STATEMENT = 200;
+const ROWS_PER_STATEMENT = 200;
+
+/** `items` in runs of at most ROWS_PER_STATEMENT. */
+export function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) out.push(items.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
+}
 
 type Value = string | number | null;
 const texts = new Map<string, string>();
@@ -45,8 +52,7 @@ export async function insertRows<T extends keyof Database & string>(
 ): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as object);
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+  for (const chunk of chunks(rows)) {
     const text = cached(
       `${d.name}\0insert\0${table}\0${columns.join(',')}\0${chunk.length}`,
       () =>
@@ -80,8 +86,7 @@ export async function finishDecidedEvents(
   events: DecidedEvent[],
 ): Promise<number> {
   let changed = 0;
-  for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
-    const chunk = events.slice(i, i + ROWS_PER_STATEMENT);
+  for (const chunk of chunks(events)) {
     const text = cached(`${d.name}\0finish\0${chunk.length}`, () =>
       [
         `update "events" set "status" = 'decided', "task_id" = v.column3, "decision_id" = v.column4,`,

@@ -9,6 +9,7 @@ import { newId } from '../ids.js';
 import type { ClaimedDelivery, OutboxRowDraft } from '../outbox-store.js';
 import type { Database } from '../schema.js';
 import { appendAudit } from './append-audit.js';
+import { chunks } from './multi-row.js';
 
 /** Like claimEvents: FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's single writer makes the UPDATE atomic. */
 export async function claimDeliveries(
@@ -87,15 +88,6 @@ function leased(db: Kysely<Database> | Transaction<Database>, row: ClaimedDelive
     .where('id', '=', row.id)
     .where('status', '=', 'pending')
     .where('lease_owner', '=', row.leaseOwner);
-}
-
-/** Rows per multi-row insert or update: well under both stores' bound-parameter limits. */
-const CHUNK = 200;
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
 }
 
 export interface OutboxWrite {
